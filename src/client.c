@@ -1,0 +1,464 @@
+/*
+ * client.c: connections: accept, read, run, reply, close.
+ */
+#include "client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "alloc.h"
+#include "cmd.h"
+#include "log.h"
+#include "worker.h"
+
+static void kv_client_handler(kv_io_t *io, kv_op_t op, ssize_t res,
+                              const char *data);
+
+static void kv_client_queue_write(kv_client_t *c)
+{
+    if (!(c->flags & KV_CLIENT_QUEUED)) {
+        c->flags |= KV_CLIENT_QUEUED;
+        c->next_write = kv_worker.write_head;
+        kv_worker.write_head = c;
+    }
+}
+
+static void kv_client_set_keepalive(int fd, int interval)
+{
+    int on = 1, idle = interval, intvl = interval / 3, cnt = 3;
+
+    if (interval <= 0) {
+        return;
+    }
+    if (intvl == 0) {
+        intvl = 1;
+    }
+    /* Same scheme as Redis's anetKeepAlive(). Failures are harmless. */
+    (void) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+static void kv_client_peer(kv_client_t *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[INET6_ADDRSTRLEN];
+
+    if (c->flags & KV_CLIENT_UNIX) {
+        snprintf(c->addr, sizeof(c->addr), "unix");
+        return;
+    }
+    if (getpeername(c->io.fd, (struct sockaddr *) &ss, &len) < 0) {
+        snprintf(c->addr, sizeof(c->addr), "?");
+        return;
+    }
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in4 = (struct sockaddr_in *) &ss;
+        inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+        snprintf(c->addr, sizeof(c->addr), "%s:%u", host,
+                 ntohs(in4->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+        snprintf(c->addr, sizeof(c->addr), "[%s]:%u", host,
+                 ntohs(in6->sin6_port));
+    } else {
+        snprintf(c->addr, sizeof(c->addr), "?");
+    }
+}
+
+void kv_client_accept(kv_io_t *lio, int fd)
+{
+    kv_listen_t *l = lio->data;
+    kv_client_t *c;
+    int on = 1;
+
+    if (kv_worker.stopping) {
+        close(fd);
+        return;
+    }
+    c = kv_calloc(1, sizeof(*c));
+    if (c == NULL) {
+        kv_log(KV_LOG_ERR, 0, "out of memory accepting a client");
+        close(fd);
+        return;
+    }
+    c->io.fd = fd;
+    c->io.data = c;
+    c->io.handler = kv_client_handler;
+    c->id = ++kv_worker.next_client_id;
+    c->created_ms = c->last_ms = kv_mono_ms();
+    kv_resp_parser_init(&c->parser);
+    if (l->is_unix) {
+        c->flags |= KV_CLIENT_UNIX;
+    } else {
+        (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+        kv_client_set_keepalive(fd, kv_worker.conf.tcp_keepalive);
+    }
+    kv_client_peer(c);
+
+    c->next = kv_worker.clients;
+    if (c->next != NULL) {
+        c->next->prev = c;
+    }
+    kv_worker.clients = c;
+    kv_worker.nclients++;
+    kv_worker.total_connections++;
+
+    if (kv_io_recv(&kv_worker.loop, &c->io) != KV_OK) {
+        kv_client_close(c);
+        return;
+    }
+    kv_log_debug("accepted client %llu from %s on %s",
+                 (unsigned long long) c->id, c->addr, l->name);
+}
+
+void kv_client_close(kv_client_t *c)
+{
+    if (c->flags & KV_CLIENT_CLOSING) {
+        return;
+    }
+    c->flags |= KV_CLIENT_CLOSING;
+    kv_log_debug("closing client %llu (%s)", (unsigned long long) c->id,
+                 c->addr);
+    kv_io_close(&kv_worker.loop, &c->io);
+}
+
+/* After KV_OP_CLOSE: the backend is done with c; free it. */
+static void kv_client_free(kv_client_t *c)
+{
+    if (c->prev != NULL) {
+        c->prev->next = c->next;
+    } else {
+        kv_worker.clients = c->next;
+    }
+    if (c->next != NULL) {
+        c->next->prev = c->prev;
+    }
+    if (c->flags & KV_CLIENT_QUEUED) {
+        kv_client_t **pp = &kv_worker.write_head;
+        while (*pp != NULL && *pp != c) {
+            pp = &(*pp)->next_write;
+        }
+        if (*pp == c) {
+            *pp = c->next_write;
+        }
+    }
+    kv_worker.nclients--;
+    kv_buf_free(&c->qbuf);
+    kv_buf_free(&c->obuf);
+    kv_resp_parser_free(&c->parser);
+    kv_free(c);
+}
+
+/* Nothing left to do for a client that must close once its output left. */
+static int kv_client_done(const kv_client_t *c)
+{
+    return kv_buf_pending(&c->obuf) == 0 && !(c->flags & KV_CLIENT_SENDING);
+}
+
+void kv_client_process_input(kv_client_t *c)
+{
+    kv_resp_limits_t lim = {kv_worker.conf.proto_max_bulk_len};
+    const char *err;
+    size_t moved;
+    int rc, argc;
+
+    while (!(c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING))) {
+        if (kv_buf_pending(&c->obuf) > KV_CLIENT_OBUF_PAUSE) {
+            /* Stop here; kv_client_sent() resumes once output drains. */
+            if (!(c->flags & KV_CLIENT_PAUSED)) {
+                c->flags |= KV_CLIENT_PAUSED;
+                kv_io_recv_stop(&kv_worker.loop, &c->io);
+            }
+            break;
+        }
+        rc = kv_resp_parse(&c->parser, c->qbuf.data, c->qbuf.len,
+                           &c->qbuf.pos, &lim, &argc, &err);
+        if (rc == KV_AGAIN) {
+            break;
+        }
+        if (rc == KV_ERROR) {
+            kv_log(KV_LOG_INFO, 0, "client %llu (%s): %s",
+                   (unsigned long long) c->id, c->addr, err);
+            kv_reply_error(c, err);
+            c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+            break;
+        }
+        c->argc = argc;
+        c->argv = c->parser.argv;
+        kv_cmd_call(c);
+        kv_worker.total_commands++;
+        c->argc = 0;
+        c->argv = NULL;
+    }
+    moved = kv_buf_compact(&c->qbuf);
+    kv_resp_shift(&c->parser, moved);
+    kv_buf_shrink(&c->qbuf, KV_CLIENT_BUF_KEEP);
+    if (kv_buf_pending(&c->obuf) > 0) {
+        kv_client_queue_write(c);
+    } else if ((c->flags & KV_CLIENT_CLOSE_AFTER_REPLY) && kv_client_done(c)) {
+        kv_client_close(c);
+    }
+}
+
+static void kv_client_read(kv_client_t *c, ssize_t n, const char *data)
+{
+    if (n <= 0) {
+        if (n < 0 && n != -ECONNRESET) {
+            kv_log(KV_LOG_INFO, (int) -n, "recv() from client %llu failed",
+                   (unsigned long long) c->id);
+        }
+        kv_client_close(c);
+        return;
+    }
+    if (c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING)) {
+        return; /* input after QUIT or a protocol error is ignored */
+    }
+    c->last_ms = kv_mono_ms();
+    if (kv_buf_pending(&c->qbuf) + (size_t) n >
+        (size_t) kv_worker.conf.client_query_buffer_limit) {
+        kv_log(KV_LOG_WARN, 0,
+               "closing client %llu (%s) that reached max query buffer "
+               "length (%zu bytes)",
+               (unsigned long long) c->id, c->addr,
+               kv_buf_pending(&c->qbuf) + (size_t) n);
+        kv_client_close(c);
+        return;
+    }
+    if (kv_buf_append(&c->qbuf, data, (size_t) n) != KV_OK) {
+        kv_log(KV_LOG_ERR, 0, "out of memory reading from client %llu",
+               (unsigned long long) c->id);
+        kv_client_close(c);
+        return;
+    }
+    kv_client_process_input(c);
+}
+
+static void kv_client_sent(kv_client_t *c, ssize_t n)
+{
+    c->flags &= ~KV_CLIENT_SENDING;
+    if (n < 0) {
+        if (n != -EPIPE && n != -ECONNRESET) {
+            kv_log(KV_LOG_INFO, (int) -n, "send() to client %llu failed",
+                   (unsigned long long) c->id);
+        }
+        kv_client_close(c);
+        return;
+    }
+    c->obuf.pos += (size_t) n;
+    c->inflight = 0;
+    if (kv_buf_pending(&c->obuf) == 0) {
+        c->obuf.pos = c->obuf.len = 0;
+        kv_buf_shrink(&c->obuf, KV_CLIENT_BUF_KEEP);
+    } else {
+        kv_client_queue_write(c);
+    }
+    if ((c->flags & KV_CLIENT_PAUSED) &&
+        kv_buf_pending(&c->obuf) <= KV_CLIENT_OBUF_PAUSE / 2) {
+        c->flags &= ~KV_CLIENT_PAUSED;
+        if (!kv_worker.stopping &&
+            kv_io_recv(&kv_worker.loop, &c->io) != KV_OK) {
+            kv_client_close(c);
+            return;
+        }
+        kv_client_process_input(c);
+    }
+    if (kv_client_done(c) &&
+        ((c->flags & KV_CLIENT_CLOSE_AFTER_REPLY) ||
+         (kv_worker.stopping && !(c->flags & KV_CLIENT_PAUSED)))) {
+        kv_client_close(c);
+    }
+}
+
+static void kv_client_handler(kv_io_t *io, kv_op_t op, ssize_t res,
+                              const char *data)
+{
+    kv_client_t *c = io->data;
+
+    switch (op) {
+    case KV_OP_RECV:
+        kv_client_read(c, res, data);
+        break;
+    case KV_OP_SEND:
+        kv_client_sent(c, res);
+        break;
+    case KV_OP_CLOSE:
+        kv_client_free(c);
+        break;
+    default:
+        break;
+    }
+}
+
+void kv_clients_flush(void)
+{
+    kv_client_t *c = kv_worker.write_head;
+
+    kv_worker.write_head = NULL;
+    while (c != NULL) {
+        kv_client_t *next = c->next_write;
+
+        c->flags &= ~KV_CLIENT_QUEUED;
+        c->next_write = NULL;
+        if (!(c->flags & (KV_CLIENT_SENDING | KV_CLIENT_CLOSING)) &&
+            kv_buf_pending(&c->obuf) > 0) {
+            c->iov.iov_base = c->obuf.data + c->obuf.pos;
+            c->iov.iov_len = kv_buf_pending(&c->obuf);
+            c->inflight = c->iov.iov_len;
+            c->flags |= KV_CLIENT_SENDING;
+            if (kv_io_send(&kv_worker.loop, &c->io, &c->iov, 1) != KV_OK) {
+                c->flags &= ~KV_CLIENT_SENDING;
+                kv_client_close(c);
+            }
+        }
+        c = next;
+    }
+}
+
+void kv_clients_stop(void)
+{
+    kv_client_t *c, *next;
+
+    for (c = kv_worker.clients; c != NULL; c = next) {
+        next = c->next;
+        if (c->flags & KV_CLIENT_CLOSING) {
+            continue;
+        }
+        /* What was read has run already, unless output backpressure
+         * paused the client: then it finishes as the output drains. */
+        if (!(c->flags & KV_CLIENT_PAUSED)) {
+            kv_io_recv_stop(&kv_worker.loop, &c->io);
+            if (kv_client_done(c)) {
+                kv_client_close(c);
+            }
+        }
+    }
+}
+
+void kv_clients_cron(int64_t now_ms)
+{
+    int64_t limit = (int64_t) kv_worker.conf.timeout * 1000;
+    kv_client_t *c, *next;
+
+    if (limit <= 0) {
+        return;
+    }
+    for (c = kv_worker.clients; c != NULL; c = next) {
+        next = c->next;
+        if (!(c->flags & KV_CLIENT_CLOSING) && now_ms - c->last_ms > limit &&
+            kv_client_done(c)) {
+            kv_log(KV_LOG_INFO, 0, "closing idle client %llu (%s)",
+                   (unsigned long long) c->id, c->addr);
+            kv_client_close(c);
+        }
+    }
+}
+
+/* ---- the reply writer ------------------------------------------------ */
+
+void kv_reply_raw(kv_client_t *c, const char *p, size_t n)
+{
+    if (c->flags & KV_CLIENT_CLOSING) {
+        return;
+    }
+    if (kv_buf_append(&c->obuf, p, n) != KV_OK) {
+        kv_log(KV_LOG_ERR, 0, "out of memory replying to client %llu",
+               (unsigned long long) c->id);
+        kv_client_close(c);
+    }
+}
+
+static void kv_reply_line(kv_client_t *c, char type, const char *s, size_t n)
+{
+    if (c->flags & KV_CLIENT_CLOSING) {
+        return;
+    }
+    if (kv_buf_reserve(&c->obuf, n + 3) != KV_OK) {
+        kv_log(KV_LOG_ERR, 0, "out of memory replying to client %llu",
+               (unsigned long long) c->id);
+        kv_client_close(c);
+        return;
+    }
+    c->obuf.data[c->obuf.len++] = type;
+    memcpy(c->obuf.data + c->obuf.len, s, n);
+    c->obuf.len += n;
+    c->obuf.data[c->obuf.len++] = '\r';
+    c->obuf.data[c->obuf.len++] = '\n';
+}
+
+void kv_reply_status(kv_client_t *c, const char *s)
+{
+    kv_reply_line(c, '+', s, strlen(s));
+}
+
+void kv_reply_ok(kv_client_t *c)
+{
+    kv_reply_raw(c, "+OK\r\n", 5);
+}
+
+void kv_reply_error(kv_client_t *c, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || s[0] != '-') {
+        kv_reply_raw(c, "-ERR ", 5);
+    } else {
+        /* The caller's own code: "-WRONGTYPE ..." */
+        kv_reply_raw(c, "-", 1);
+        s++;
+        n--;
+    }
+    kv_reply_raw(c, s, n);
+    kv_reply_raw(c, "\r\n", 2);
+}
+
+void kv_reply_errorf(kv_client_t *c, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    for (char *p = buf; *p; p++) {
+        if (*p == '\r' || *p == '\n') {
+            *p = ' ';
+        }
+    }
+    kv_reply_error(c, buf);
+}
+
+static void kv_reply_len(kv_client_t *c, char type, long long v)
+{
+    char buf[32];
+    size_t n = kv_ll2str(buf, v);
+
+    kv_reply_line(c, type, buf, n);
+}
+
+void kv_reply_bulk(kv_client_t *c, const char *p, size_t n)
+{
+    kv_reply_len(c, '$', (long long) n);
+    kv_reply_raw(c, p, n);
+    kv_reply_raw(c, "\r\n", 2);
+}
+
+void kv_reply_null(kv_client_t *c)
+{
+    kv_reply_raw(c, "$-1\r\n", 5);
+}
+
+void kv_reply_int(kv_client_t *c, long long v)
+{
+    kv_reply_len(c, ':', v);
+}
+
+void kv_reply_array(kv_client_t *c, long long n)
+{
+    kv_reply_len(c, '*', n);
+}

@@ -1,0 +1,77 @@
+/*
+ * client.h: a connected client, its buffers, and the reply writer.
+ *
+ * Input:  recv completions append to qbuf; every complete command in it is
+ *         parsed (resp.c) and run at once, in order.
+ * Output: replies are appended to obuf; once per loop turn the worker
+ *         sends each client's pending output with one send.
+ *
+ * A client whose pending output passes KV_CLIENT_OBUF_PAUSE stops running
+ * commands and stops reading until the output drains: a client that
+ * pipelines without reading its replies is slowed down, never given
+ * unbounded memory.
+ */
+#ifndef KV_CLIENT_H
+#define KV_CLIENT_H
+
+#include "buf.h"
+#include "event.h"
+#include "resp.h"
+
+#define KV_CLIENT_OBUF_PAUSE (4 * 1024 * 1024)
+/* An idle client's buffers larger than this are given back. */
+#define KV_CLIENT_BUF_KEEP (64 * 1024)
+
+/* flags */
+#define KV_CLIENT_CLOSE_AFTER_REPLY 0x01
+#define KV_CLIENT_CLOSING 0x02   /* kv_io_close() called */
+#define KV_CLIENT_SENDING 0x04   /* a send is in flight */
+#define KV_CLIENT_QUEUED 0x08    /* on the worker's write queue */
+#define KV_CLIENT_PAUSED 0x10    /* output backlog: not reading */
+#define KV_CLIENT_UNIX 0x20      /* connected over the unix socket */
+
+typedef struct kv_client_s kv_client_t;
+
+struct kv_client_s {
+    kv_io_t io;
+    uint64_t id;
+    unsigned flags;
+    int64_t created_ms;
+    int64_t last_ms;          /* last input, for timeout */
+    kv_buf_t qbuf;
+    kv_buf_t obuf;
+    size_t inflight;          /* bytes of obuf in the send in flight */
+    struct iovec iov;
+    kv_resp_parser_t parser;
+    int argc;
+    kv_str_t *argv;           /* the command being run */
+    kv_client_t *prev, *next; /* the worker's list of clients */
+    kv_client_t *next_write;  /* the worker's write queue */
+    char addr[64];
+};
+
+void kv_client_accept(kv_io_t *lio, int fd);
+void kv_client_close(kv_client_t *c);
+/* Run whatever complete commands qbuf holds. */
+void kv_client_process_input(kv_client_t *c);
+/* Send the pending output of every queued client (once per loop turn). */
+void kv_clients_flush(void);
+/* Graceful stop: stop reading, close each client once its output is out. */
+void kv_clients_stop(void);
+/* Close clients idle for longer than timeout seconds. */
+void kv_clients_cron(int64_t now_ms);
+
+/* The reply writer. Errors follow addReplyError(): "-ERR " is prepended
+ * unless the text starts with '-' (e.g. "-WRONGTYPE ..."), and CR/LF in
+ * formatted errors become spaces so the protocol stays intact. */
+void kv_reply_raw(kv_client_t *c, const char *p, size_t n);
+void kv_reply_status(kv_client_t *c, const char *s);
+void kv_reply_error(kv_client_t *c, const char *s);
+void kv_reply_errorf(kv_client_t *c, const char *fmt, ...) KV_PRINTF(2, 3);
+void kv_reply_bulk(kv_client_t *c, const char *p, size_t n);
+void kv_reply_null(kv_client_t *c);
+void kv_reply_int(kv_client_t *c, long long v);
+void kv_reply_array(kv_client_t *c, long long n);
+void kv_reply_ok(kv_client_t *c);
+
+#endif /* KV_CLIENT_H */

@@ -1,0 +1,141 @@
+/*
+ * event.h: the reactor interface, completion-shaped so that io_uring and
+ * epoll can both implement it.
+ *
+ * The owner of a descriptor embeds a kv_io_t, sets fd, handler and data,
+ * and arms operations on it. Every result arrives as a call to
+ *
+ *     handler(io, op, res, data)
+ *
+ *   op             res                                 data
+ *   KV_OP_ACCEPT   new fd, or -errno                   NULL
+ *   KV_OP_RECV     bytes (> 0), 0 at EOF, or -errno    the bytes, valid
+ *                                                      only during the call
+ *   KV_OP_SEND     bytes written, or -errno            NULL
+ *   KV_OP_POLL     revents (EPOLLIN ...), or -errno    NULL
+ *   KV_OP_CLOSE    0                                   NULL
+ *
+ * ACCEPT, RECV and POLL are multishot: armed once, they deliver until
+ * cancelled (kv_io_close) or until a negative result says they ended.
+ * SEND is one shot: at most one send in flight per io; a short write is
+ * reported as such and the owner sends the rest. The iovec memory must stay
+ * valid until the SEND completion.
+ *
+ * kv_io_close() cancels what is armed, closes fd and delivers KV_OP_CLOSE
+ * when the backend no longer references the io: only then may the owner
+ * free it. Completions are never delivered from inside an arming call.
+ *
+ * One loop turn (kv_loop_run_once): wait (at most timeout ms, or not at
+ * all when work is pending), deliver completions, call before_wait so the
+ * owner can flush replies, submit. The loop never spins: it sleeps in the
+ * kernel until I/O, a signal on a polled fd, or the timeout.
+ */
+#ifndef KV_EVENT_H
+#define KV_EVENT_H
+
+#include "kevyd.h"
+
+#include <sys/uio.h>
+
+typedef enum {
+    KV_OP_ACCEPT = 1,
+    KV_OP_RECV,
+    KV_OP_SEND,
+    KV_OP_POLL,
+    KV_OP_CLOSE
+} kv_op_t;
+
+typedef struct kv_io_s kv_io_t;
+typedef struct kv_loop_s kv_loop_t;
+
+typedef void (*kv_io_handler_pt)(kv_io_t *io, kv_op_t op, ssize_t res,
+                                 const char *data);
+
+#define KV_IO_ACCEPT 0x01
+#define KV_IO_RECV 0x02
+#define KV_IO_POLL 0x04
+#define KV_IO_SEND 0x08   /* a send is in flight */
+#define KV_IO_CLOSED 0x10 /* close requested, KV_OP_CLOSE pending */
+
+struct kv_io_s {
+    int fd;
+    unsigned armed;
+    void *data;
+    kv_io_handler_pt handler;
+    /* the send in flight */
+    const struct iovec *iov;
+    int iovcnt;
+    /* backend private */
+    unsigned registered; /* epoll: events currently in the epoll set */
+    kv_io_t *next_pending;
+    kv_op_t pending_op;
+    ssize_t pending_res;
+};
+
+typedef struct {
+    const char *name;
+    int (*init)(kv_loop_t *loop);
+    void (*done)(kv_loop_t *loop);
+    int (*accept)(kv_loop_t *loop, kv_io_t *io);
+    int (*recv)(kv_loop_t *loop, kv_io_t *io);
+    void (*recv_stop)(kv_loop_t *loop, kv_io_t *io);
+    int (*send)(kv_loop_t *loop, kv_io_t *io, const struct iovec *iov,
+                int iovcnt);
+    int (*poll)(kv_loop_t *loop, kv_io_t *io);
+    void (*close)(kv_loop_t *loop, kv_io_t *io);
+    int (*run_once)(kv_loop_t *loop, int timeout_ms);
+} kv_event_ops_t;
+
+struct kv_loop_s {
+    const kv_event_ops_t *ops;
+    void *backend;
+    void *data;
+    /* called once per turn after completions, before sleeping */
+    void (*before_wait)(kv_loop_t *loop);
+    int stop;
+};
+
+extern const kv_event_ops_t kv_event_epoll_ops;
+
+int kv_loop_init(kv_loop_t *loop, const kv_event_ops_t *ops);
+void kv_loop_done(kv_loop_t *loop);
+
+static inline int kv_io_accept(kv_loop_t *loop, kv_io_t *io)
+{
+    return loop->ops->accept(loop, io);
+}
+
+static inline int kv_io_recv(kv_loop_t *loop, kv_io_t *io)
+{
+    return loop->ops->recv(loop, io);
+}
+
+/* Stop a multishot recv (output backpressure, graceful stop). Data the
+ * backend already holds may still be delivered. */
+static inline void kv_io_recv_stop(kv_loop_t *loop, kv_io_t *io)
+{
+    loop->ops->recv_stop(loop, io);
+}
+
+static inline int kv_io_send(kv_loop_t *loop, kv_io_t *io,
+                             const struct iovec *iov, int iovcnt)
+{
+    return loop->ops->send(loop, io, iov, iovcnt);
+}
+
+static inline int kv_io_poll(kv_loop_t *loop, kv_io_t *io)
+{
+    return loop->ops->poll(loop, io);
+}
+
+static inline void kv_io_close(kv_loop_t *loop, kv_io_t *io)
+{
+    loop->ops->close(loop, io);
+}
+
+static inline int kv_loop_run_once(kv_loop_t *loop, int timeout_ms)
+{
+    return loop->ops->run_once(loop, timeout_ms);
+}
+
+#endif /* KV_EVENT_H */

@@ -1,0 +1,213 @@
+/*
+ * t_server.c: connection and server commands of this stage: PING, ECHO,
+ * QUIT, COMMAND COUNT, INFO, SHUTDOWN.
+ */
+#include "cmd.h"
+
+#include <sys/utsname.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "worker.h"
+
+void kv_cmd_ping(kv_client_t *c)
+{
+    if (c->argc > 2) {
+        kv_reply_errorf(c, "wrong number of arguments for '%s' command",
+                        "ping");
+        return;
+    }
+    if (c->argc == 1) {
+        kv_reply_raw(c, "+PONG\r\n", 7);
+    } else {
+        kv_reply_bulk(c, c->argv[1].p, c->argv[1].len);
+    }
+}
+
+void kv_cmd_echo(kv_client_t *c)
+{
+    kv_reply_bulk(c, c->argv[1].p, c->argv[1].len);
+}
+
+void kv_cmd_quit(kv_client_t *c)
+{
+    kv_reply_ok(c);
+    c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+}
+
+void kv_cmd_command(kv_client_t *c)
+{
+    /* COMMAND alone (every command's info) arrives with the data path. */
+    kv_reply_error(c, "COMMAND without a subcommand is not implemented in "
+                      "this version; try COMMAND COUNT");
+}
+
+void kv_cmd_command_count(kv_client_t *c)
+{
+    kv_reply_int(c, (long long) kv_ncommands);
+}
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} kv_info_t;
+
+static void kv_info_add(kv_info_t *info, const char *fmt, ...)
+    KV_PRINTF(2, 3);
+
+static void kv_info_add(kv_info_t *info, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (info->p == NULL) {
+        return;
+    }
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(info->p + info->len, info->cap - info->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            return;
+        }
+        if ((size_t) n < info->cap - info->len) {
+            info->len += (size_t) n;
+            return;
+        }
+        char *np = kv_realloc(info->p, info->cap * 2 + (size_t) n);
+        if (np == NULL) {
+            return;
+        }
+        info->p = np;
+        info->cap = info->cap * 2 + (size_t) n;
+    }
+}
+
+static void kv_info_server(kv_info_t *info)
+{
+    struct utsname un;
+    int64_t uptime = (kv_mono_ms() - kv_worker.start_ms) / 1000;
+
+    uname(&un);
+    kv_info_add(info,
+                "# Server\r\n"
+                "redis_version:%s\r\n"
+                "redis_git_sha1:00000000\r\n"
+                "redis_git_dirty:0\r\n"
+                "redis_build_id:0\r\n"
+                "redis_mode:standalone\r\n"
+                "kevyd_version:%s\r\n"
+                "os:%s %s %s\r\n"
+                "arch_bits:%d\r\n"
+                "monotonic_clock:POSIX clock_gettime\r\n"
+                "multiplexing_api:%s\r\n"
+                "atomicvar_api:c11-builtin\r\n"
+                "gcc_version:%d.%d.%d\r\n"
+                "process_id:%d\r\n"
+                "process_supervised:no\r\n"
+                "run_id:%s\r\n"
+                "tcp_port:%d\r\n"
+                "server_time_usec:%lld\r\n"
+                "uptime_in_seconds:%lld\r\n"
+                "uptime_in_days:%lld\r\n"
+                "hz:%d\r\n"
+                "configured_hz:%d\r\n"
+                "executable:%s\r\n"
+                "config_file:%s\r\n"
+                "io_threads_active:0\r\n"
+                "master_pid:%d\r\n"
+                "worker_id:%d\r\n"
+                "worker_processes:%d\r\n",
+                KV_REDIS_VERSION, KV_VERSION, un.sysname, un.release,
+                un.machine, (int) (sizeof(long) * 8),
+                kv_worker.loop.ops->name,
+#ifdef __GNUC__
+                __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
+#else
+                0, 0, 0,
+#endif
+                (int) getpid(), kv_worker.run_id, kv_worker.conf.port,
+                (long long) kv_wall_us(), (long long) uptime,
+                (long long) (uptime / 86400), kv_worker.conf.hz,
+                kv_worker.conf.hz, kv_worker.executable,
+                kv_worker.conf.conf_file, (int) getppid(), kv_worker.slot,
+                kv_worker.nslots);
+}
+
+/*
+ * INFO [section ...]. Only the server section exists in this stage; the
+ * default and "all"/"everything" print it, unknown sections print nothing
+ * (as Redis does).
+ */
+void kv_cmd_info(kv_client_t *c)
+{
+    kv_info_t info = {kv_malloc(1024), 0, 1024};
+    int all = c->argc == 1, server = 0;
+
+    for (int i = 1; i < c->argc; i++) {
+        if (kv_arg_is(&c->argv[i], "server") ||
+            kv_arg_is(&c->argv[i], "default") ||
+            kv_arg_is(&c->argv[i], "all") ||
+            kv_arg_is(&c->argv[i], "everything")) {
+            server = 1;
+        }
+    }
+    if (info.p == NULL) {
+        kv_reply_error(c, "-OOM command not allowed when used memory > "
+                          "'maxmemory'.");
+        return;
+    }
+    if (all || server) {
+        kv_info_server(&info);
+    }
+    kv_reply_bulk(c, info.p, info.len);
+    kv_free(info.p);
+}
+
+/*
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: relayed to the master,
+ * which stops every worker gracefully, exactly as on SIGTERM. There is
+ * nothing to save in this version, so SAVE is refused rather than
+ * pretending to have saved.
+ */
+void kv_cmd_shutdown(kv_client_t *c)
+{
+    int save = 0, abort_ = 0;
+
+    for (int i = 1; i < c->argc; i++) {
+        if (kv_arg_is(&c->argv[i], "nosave")) {
+            continue;
+        } else if (kv_arg_is(&c->argv[i], "save")) {
+            save = 1;
+        } else if (kv_arg_is(&c->argv[i], "now") ||
+                   kv_arg_is(&c->argv[i], "force")) {
+            continue;
+        } else if (kv_arg_is(&c->argv[i], "abort")) {
+            abort_ = 1;
+        } else {
+            kv_reply_error(c, "syntax error");
+            return;
+        }
+    }
+    if (abort_) {
+        if (c->argc != 2) {
+            kv_reply_error(c, "syntax error");
+        } else {
+            kv_reply_error(c, "No shutdown in progress.");
+        }
+        return;
+    }
+    if (save) {
+        kv_log(KV_LOG_WARN, 0, "SHUTDOWN SAVE refused: this version has no "
+                               "persistence");
+        kv_reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
+    kv_log(KV_LOG_NOTICE, 0, "SHUTDOWN requested by client %llu (%s)",
+           (unsigned long long) c->id, c->addr);
+    if (kv_worker_request_shutdown(0) != KV_OK) {
+        kv_reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
+    /* Like Redis: no reply, the connection closes as the server stops. */
+}

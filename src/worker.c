@@ -1,0 +1,289 @@
+/*
+ * worker.c: a worker process.
+ *
+ * After fork() the worker keeps only its own listeners and its end of the
+ * channel, creates its event loop (event loops are per process), pins
+ * itself to its CPU if configured, reports READY, and serves until the
+ * master says QUIT (or the master disappears).
+ *
+ * Signals: TERM, INT and QUIT reach a worker directly when an operator
+ * signals the whole process group (Ctrl-C in a terminal); they start the
+ * same graceful stop as the master's QUIT message, and a second TERM or
+ * INT exits at once. HUP and USR1 are the master's business: workers get
+ * reload and reopen as channel messages, so they ignore those signals.
+ */
+#include "worker.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+
+#include "channel.h"
+#include "log.h"
+#include "proc.h"
+
+kv_worker_t kv_worker;
+
+static void kv_worker_stop(const char *why);
+
+static void kv_worker_apply_conf(void)
+{
+    kv_conf_t nc;
+    uint64_t epoch = kv_shm_conf_read(kv_worker.shm, &nc);
+
+    if (epoch == kv_worker.conf_epoch) {
+        return;
+    }
+    if (strcmp(nc.logfile, kv_worker.conf.logfile) != 0) {
+        /* The master checked that the new file opens. */
+        (void) kv_log_open(nc.logfile);
+    }
+    kv_log_set_level(nc.loglevel);
+    if (strcmp(nc.worker_cpu_affinity, kv_worker.conf.worker_cpu_affinity)) {
+        (void) kv_proc_set_affinity(nc.worker_cpu_affinity, kv_worker.slot);
+    }
+    kv_worker.conf = nc;
+    kv_worker.conf_epoch = epoch;
+    kv_log(KV_LOG_NOTICE, 0, "configuration epoch %llu applied",
+           (unsigned long long) epoch);
+    (void) kv_channel_write(kv_worker.channel_io.fd, KV_CH_CONFIG_ACK,
+                            kv_worker.slot, epoch);
+}
+
+static void kv_worker_channel(kv_io_t *io, kv_op_t op, ssize_t res,
+                              const char *data)
+{
+    kv_channel_msg_t msg;
+    int rc;
+
+    if (op != KV_OP_POLL) {
+        return;
+    }
+    for (;;) {
+        rc = kv_channel_read(io->fd, &msg);
+        if (rc == KV_AGAIN) {
+            return;
+        }
+        if (rc == KV_ERROR) {
+            /* The master is gone: nobody supervises us any more. */
+            kv_io_close(&kv_worker.loop, io);
+            kv_worker_stop("the master process exited");
+            return;
+        }
+        switch (msg.cmd) {
+        case KV_CH_QUIT:
+            kv_worker_stop("asked to stop by the master");
+            break;
+        case KV_CH_TERMINATE:
+            kv_log(KV_LOG_NOTICE, 0, "terminating");
+            exit(0);
+        case KV_CH_REOPEN:
+            if (kv_log_reopen() == KV_OK) {
+                kv_log(KV_LOG_NOTICE, 0, "reopened log file");
+            }
+            break;
+        case KV_CH_CONFIG:
+            kv_worker_apply_conf();
+            break;
+        default:
+            kv_log(KV_LOG_ALERT, 0, "unexpected %s message on channel",
+                   kv_channel_cmd_name(msg.cmd));
+            break;
+        }
+    }
+}
+
+static void kv_worker_signal(kv_io_t *io, kv_op_t op, ssize_t res,
+                             const char *data)
+{
+    struct signalfd_siginfo si;
+
+    if (op != KV_OP_POLL) {
+        return;
+    }
+    while (read(io->fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+        if (kv_worker.stopping && si.ssi_signo != SIGQUIT) {
+            kv_log(KV_LOG_WARN, 0, "received %s during shutdown, exiting now",
+                   strsignal((int) si.ssi_signo));
+            exit(1);
+        }
+        kv_worker_stop(si.ssi_signo == SIGTERM  ? "received SIGTERM"
+                       : si.ssi_signo == SIGINT ? "received SIGINT"
+                                                : "received SIGQUIT");
+    }
+}
+
+static void kv_worker_accept(kv_io_t *io, kv_op_t op, ssize_t res,
+                             const char *data)
+{
+    if (op != KV_OP_ACCEPT) {
+        return;
+    }
+    if (res < 0) {
+        kv_log(KV_LOG_ALERT, (int) -res, "accept() on %s failed",
+               ((kv_listen_t *) io->data)->name);
+        return;
+    }
+    kv_client_accept(io, (int) res);
+}
+
+static void kv_worker_stop(const char *why)
+{
+    if (kv_worker.stopping) {
+        return;
+    }
+    kv_worker.stopping = 1;
+    kv_worker.stop_deadline_ms =
+        kv_mono_ms() + (int64_t) kv_worker.conf.shutdown_timeout * 1000;
+    atomic_store(&kv_worker.shm->hdr->slots[kv_worker.slot].state,
+                 KV_SLOT_DRAINING);
+    kv_log(KV_LOG_NOTICE, 0, "%s, shutting down: %u clients", why,
+           kv_worker.nclients);
+    /* Cancel the armed accepts: closing the listener is not enough for a
+     * multishot accept, the backend cancels it. The master holds its own
+     * copy of each socket, so the address stays bound until it stops. */
+    for (int i = 0; i < kv_worker.nlisten; i++) {
+        kv_io_close(&kv_worker.loop, &kv_worker.listen_io[i]);
+    }
+    kv_clients_stop();
+}
+
+static void kv_worker_before_wait(kv_loop_t *loop)
+{
+    kv_clients_flush();
+}
+
+static int kv_worker_signals(void)
+{
+    sigset_t set;
+    int fd;
+
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGQUIT);
+    if (sigprocmask(SIG_SETMASK, &set, NULL) < 0) {
+        kv_log(KV_LOG_EMERG, errno, "sigprocmask() failed");
+        return -1;
+    }
+    fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) {
+        kv_log(KV_LOG_EMERG, errno, "signalfd() failed");
+    }
+    return fd;
+}
+
+static int kv_worker_init(int channel_fd)
+{
+    kv_listen_set_t *ls = kv_worker.listen;
+    int sfd;
+
+    sfd = kv_worker_signals();
+    if (sfd < 0) {
+        return KV_ERROR;
+    }
+    kv_listen_keep_slot(ls, kv_worker.slot);
+    if (kv_proc_set_affinity(kv_worker.conf.worker_cpu_affinity,
+                             kv_worker.slot) != KV_OK) {
+        return KV_ERROR;
+    }
+    /* "auto" is epoll until the io_uring reactor lands. */
+    if (kv_loop_init(&kv_worker.loop, &kv_event_epoll_ops) != KV_OK) {
+        return KV_ERROR;
+    }
+    kv_worker.loop.before_wait = kv_worker_before_wait;
+
+    kv_worker.signal_io.fd = sfd;
+    kv_worker.signal_io.handler = kv_worker_signal;
+    kv_worker.channel_io.fd = channel_fd;
+    kv_worker.channel_io.handler = kv_worker_channel;
+    if (kv_io_poll(&kv_worker.loop, &kv_worker.signal_io) != KV_OK ||
+        kv_io_poll(&kv_worker.loop, &kv_worker.channel_io) != KV_OK) {
+        return KV_ERROR;
+    }
+    for (int i = 0; i < ls->n; i++) {
+        kv_listen_t *l = &ls->ls[i];
+        kv_io_t *io;
+
+        if (l->fd < 0 || (l->slot != -1 && l->slot != kv_worker.slot)) {
+            continue;
+        }
+        io = &kv_worker.listen_io[kv_worker.nlisten++];
+        io->fd = l->fd;
+        io->data = l;
+        io->handler = kv_worker_accept;
+        if (kv_io_accept(&kv_worker.loop, io) != KV_OK) {
+            return KV_ERROR;
+        }
+    }
+    return KV_OK;
+}
+
+void kv_worker_main(int slot, int nslots, const kv_conf_t *conf,
+                    kv_shm_t *shm, kv_listen_set_t *listen, int channel_fd,
+                    const char *run_id, const char *executable)
+{
+    kv_shm_slot_t *me = &shm->hdr->slots[slot];
+
+    kv_worker.slot = slot;
+    kv_worker.nslots = nslots;
+    kv_worker.conf = *conf;
+    kv_worker.conf_epoch = atomic_load(&shm->hdr->conf_epoch);
+    kv_worker.shm = shm;
+    kv_worker.listen = listen;
+    kv_worker.start_ms = kv_mono_ms();
+    kv_worker.executable = executable;
+    snprintf(kv_worker.run_id, sizeof(kv_worker.run_id), "%s", run_id);
+    kv_log_set_role(slot);
+    kv_proc_title("worker process %d", slot);
+
+    if (kv_worker_init(channel_fd) != KV_OK) {
+        kv_log(KV_LOG_EMERG, 0, "worker %d failed to initialise", slot);
+        exit(KV_EXIT_FATAL);
+    }
+    atomic_store(&me->state, KV_SLOT_READY);
+    kv_log(KV_LOG_NOTICE, 0, "worker %d ready (%s)", slot,
+           kv_worker.loop.ops->name);
+    (void) kv_channel_write(channel_fd, KV_CH_READY, slot, 0);
+
+    kv_worker.next_cron_ms = kv_mono_ms();
+    for (;;) {
+        int64_t now = kv_mono_ms();
+        int timeout;
+
+        if (now >= kv_worker.next_cron_ms) {
+            kv_clients_cron(now);
+            kv_worker.next_cron_ms = now + 1000 / kv_worker.conf.hz;
+        }
+        if (kv_worker.stopping) {
+            if (kv_worker.nclients == 0) {
+                break;
+            }
+            if (now >= kv_worker.stop_deadline_ms) {
+                kv_log(KV_LOG_WARN, 0,
+                       "shutdown-timeout expired with %u clients left",
+                       kv_worker.nclients);
+                break;
+            }
+        }
+        timeout = (int) (kv_worker.next_cron_ms - now);
+        if (kv_loop_run_once(&kv_worker.loop, timeout) != KV_OK) {
+            kv_log(KV_LOG_EMERG, 0, "event loop failed");
+            exit(1);
+        }
+    }
+    kv_log(KV_LOG_NOTICE, 0, "worker %d exiting", slot);
+    exit(0);
+}
+
+int kv_worker_request_shutdown(uint64_t flags)
+{
+    return kv_channel_write(kv_worker.channel_io.fd, KV_CH_SHUTDOWN,
+                            kv_worker.slot, flags) == KV_OK
+               ? KV_OK
+               : KV_ERROR;
+}
