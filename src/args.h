@@ -37,7 +37,7 @@ typedef struct {
  * Parse argv. On error returns KV_ERROR and writes a message such as
  *   option "-s" requires parameter
  *   invalid option: "-x"
- *   invalid signal "foo"
+ *   invalid option: "-s foo"
  * into err. Options may be grouped ("-tq") and values attached ("-cfile")
  * as with nginx.
  */

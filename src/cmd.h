@@ -50,6 +50,44 @@ const kv_cmd_t *kv_cmd_lookup(const char *name, size_t len);
 /* Look up, check arity, run c->argv. Unknown: Redis's exact error. */
 void kv_cmd_call(kv_client_t *c);
 
+/* ---- helpers shared by the command files (cmd.c) ---- */
+
+/* Redis's getLongLongFromObjectOrReply(): strict integer, or the reply
+ * "value is not an integer or out of range" (or msg when not NULL). */
+int kv_get_ll_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
+                       const char *msg);
+/* getLongFromObjectOrReply(): the same on LP64. */
+int kv_get_long_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
+                         const char *msg);
+/* getIntFromObjectOrReply(): also "value is out of range" past INT. */
+int kv_get_int_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
+                        const char *msg);
+/* The length printf's "%.*s" would print: up to a NUL byte, at most max. */
+int kv_arg_cstrlen(const kv_str_t *a, int max);
+
+void kv_reply_wrongtype(kv_client_t *c);
+void kv_reply_oom(kv_client_t *c);
+/* "wrong number of arguments for '<fullname>' command" */
+void kv_reply_arity_error(kv_client_t *c);
+/* "invalid expire time in '<fullname>' command" */
+void kv_reply_expire_error(kv_client_t *c);
+
+/* A write changed the keyspace (dirty counter; AOF and keyspace
+ * notifications hook in here). */
+void kv_keyspace_changed(kv_client_t *c);
+
+/* "string", "list", ... for TYPE and SCAN TYPE. */
+const char *kv_type_name(int type);
+
+/* SCAN helpers (t_keys.c): the options, and one shard's step. */
+typedef void (*kv_scan_emit_pt)(const kv_str_t *key, void *arg);
+int kv_scan_parse(kv_client_t *c, int first, const kv_str_t **match,
+                  long long *count, const kv_str_t **type);
+uint64_t kv_scan_shard(kv_client_t *c, uint64_t cursor,
+                       const kv_str_t *match, long long count,
+                       const kv_str_t *type, kv_scan_emit_pt emit,
+                       void *arg);
+
 /* handlers (t_server.c) */
 void kv_cmd_ping(kv_client_t *c);
 void kv_cmd_echo(kv_client_t *c);
@@ -58,6 +96,61 @@ void kv_cmd_command(kv_client_t *c);
 void kv_cmd_command_count(kv_client_t *c);
 void kv_cmd_info(kv_client_t *c);
 void kv_cmd_shutdown(kv_client_t *c);
+void kv_cmd_time(kv_client_t *c);
+void kv_cmd_select(kv_client_t *c);
+void kv_cmd_dbsize(kv_client_t *c);
+
+/* handlers (t_string.c) */
+void kv_cmd_get(kv_client_t *c);
+void kv_cmd_set(kv_client_t *c);
+void kv_cmd_setnx(kv_client_t *c);
+void kv_cmd_setex(kv_client_t *c);
+void kv_cmd_psetex(kv_client_t *c);
+void kv_cmd_getset(kv_client_t *c);
+void kv_cmd_getdel(kv_client_t *c);
+void kv_cmd_getex(kv_client_t *c);
+void kv_cmd_mget(kv_client_t *c);
+void kv_cmd_mset(kv_client_t *c);
+void kv_cmd_msetnx(kv_client_t *c);
+void kv_cmd_append(kv_client_t *c);
+void kv_cmd_strlen(kv_client_t *c);
+void kv_cmd_getrange(kv_client_t *c);
+void kv_cmd_setrange(kv_client_t *c);
+void kv_cmd_incr(kv_client_t *c);
+void kv_cmd_decr(kv_client_t *c);
+void kv_cmd_incrby(kv_client_t *c);
+void kv_cmd_decrby(kv_client_t *c);
+void kv_cmd_incrbyfloat(kv_client_t *c);
+
+/* handlers (t_keys.c) */
+void kv_cmd_del(kv_client_t *c);
+void kv_cmd_unlink(kv_client_t *c);
+void kv_cmd_exists(kv_client_t *c);
+void kv_cmd_touch(kv_client_t *c);
+void kv_cmd_type(kv_client_t *c);
+void kv_cmd_expire(kv_client_t *c);
+void kv_cmd_pexpire(kv_client_t *c);
+void kv_cmd_expireat(kv_client_t *c);
+void kv_cmd_pexpireat(kv_client_t *c);
+void kv_cmd_ttl(kv_client_t *c);
+void kv_cmd_pttl(kv_client_t *c);
+void kv_cmd_expiretime(kv_client_t *c);
+void kv_cmd_pexpiretime(kv_client_t *c);
+void kv_cmd_persist(kv_client_t *c);
+void kv_cmd_keys(kv_client_t *c);
+void kv_cmd_scan(kv_client_t *c);
+void kv_cmd_randomkey(kv_client_t *c);
+void kv_cmd_flushdb(kv_client_t *c);
+void kv_cmd_flushall(kv_client_t *c);
+void kv_cmd_rename(kv_client_t *c);
+void kv_cmd_renamenx(kv_client_t *c);
+void kv_cmd_copy(kv_client_t *c);
+void kv_cmd_move(kv_client_t *c);
+void kv_cmd_swapdb(kv_client_t *c);
+void kv_cmd_object_encoding(kv_client_t *c);
+void kv_cmd_object_refcount(kv_client_t *c);
+void kv_cmd_object_idletime(kv_client_t *c);
+void kv_cmd_object_freq(kv_client_t *c);
 
 /* Case-insensitive compare of a kv_str_t argument with a C string. */
 int kv_arg_is(const kv_str_t *a, const char *s);

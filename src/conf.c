@@ -114,10 +114,11 @@ const kv_conf_setting_t kv_conf_settings[] = {
 
 const size_t kv_conf_nsettings = KV_ARRAY_LEN(kv_conf_settings);
 
-/* The source text of a file, split into lines, for literal checks. */
+/* The source text of a file, for literal checks. */
 typedef struct {
     char *text;
     const char *name;
+    const char *incdir; /* given to config_set_include_dir(), or NULL */
 } kv_conf_src_t;
 
 const kv_conf_setting_t *kv_conf_find(const char *name)
@@ -192,61 +193,86 @@ static void kv_conf_format_size(long long v, char *buf, size_t len)
     snprintf(buf, len, "\"%lld\"", v);
 }
 
-/*
- * Find the literal that follows "name =" (or "name :") on the setting's
- * source line and parse it as a 64-bit integer. libconfig has already
- * accepted the line, so the text is well formed; we only need the digits.
- */
-static int kv_conf_literal(const kv_conf_src_t *src, const char *name,
-                           int line, long long *out)
+/* Skip white space and comments; libconfig allows both between tokens. */
+static const char *kv_conf_skip(const char *p)
 {
-    char *p = src->text;
-    size_t nlen = strlen(name);
+    for (;;) {
+        while (isspace((unsigned char) *p)) {
+            p++;
+        }
+        if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            p += strcspn(p, "\n");
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e != NULL ? e + 2 : p + strlen(p);
+        } else {
+            return p;
+        }
+    }
+}
 
-    for (int l = 1; l < line && p != NULL; l++) {
-        p = strchr(p, '\n');
-        if (p != NULL) {
+/*
+ * Find the top-level setting "name =" (or "name :") in the source text and
+ * parse the integer literal after it as 64 bits, as libconfig's scanner
+ * does: decimal (a leading zero is still decimal) or 0x hexadecimal.
+ * Strings, comments and groups are skipped on the way, so neither a string
+ * nor a comment that says "port = 1" is taken for the setting, and comments
+ * or line breaks between the name, the "=" and the digits do not hide them.
+ * libconfig has accepted the text and refuses duplicate names, so the first
+ * top-level match is the setting.
+ */
+static int kv_conf_literal(const char *text, const char *name, long long *out)
+{
+    const char *p = text;
+    size_t nlen = strlen(name);
+    int depth = 0;
+
+    while (*(p = kv_conf_skip(p)) != '\0') {
+        if (*p == '"') {
+            for (p++; *p != '\0' && *p != '"'; p++) {
+                if (*p == '\\' && p[1] != '\0') {
+                    p++;
+                }
+            }
+            p += *p == '"';
+        } else if (*p == '{' || *p == '[' || *p == '(') {
+            depth++;
+            p++;
+        } else if (*p == '}' || *p == ']' || *p == ')') {
+            depth--;
+            p++;
+        } else if (isalpha((unsigned char) *p) || *p == '*') {
+            const char *w = p;
+            while (isalnum((unsigned char) *p) || *p == '-' || *p == '_' ||
+                   *p == '*') {
+                p++;
+            }
+            if (depth == 0 && (size_t) (p - w) == nlen &&
+                memcmp(w, name, nlen) == 0) {
+                const char *q = kv_conf_skip(p);
+                if (*q == '=' || *q == ':') {
+                    const char *v = kv_conf_skip(q + 1);
+                    const char *d = v + (*v == '-' || *v == '+');
+                    int base = d[0] == '0' && (d[1] == 'x' || d[1] == 'X')
+                                   ? 16
+                                   : 10;
+                    char *end;
+                    long long n;
+
+                    errno = 0;
+                    n = strtoll(v, &end, base);
+                    if (end == v || errno == ERANGE) {
+                        return KV_ERROR;
+                    }
+                    *out = n;
+                    return KV_OK;
+                }
+            }
+        } else {
             p++;
         }
     }
-    if (p == NULL) {
-        return KV_ERROR;
-    }
-    /* The name may be preceded by other settings on the same line. */
-    for (;;) {
-        p = strstr(p, name);
-        if (p == NULL) {
-            return KV_ERROR;
-        }
-        const char *q = p + nlen;
-        while (*q == ' ' || *q == '\t') {
-            q++;
-        }
-        if ((*q == '=' || *q == ':') &&
-            (p == src->text || !(isalnum((unsigned char) p[-1]) ||
-                                 p[-1] == '-' || p[-1] == '_'))) {
-            q++;
-            while (*q == ' ' || *q == '\t') {
-                q++;
-            }
-            /* libconfig reads decimal and 0x hex; there is no octal, so
-             * a leading zero is still decimal. */
-            int base = 10;
-            const char *d = q + (*q == '-' || *q == '+');
-            if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) {
-                base = 16;
-            }
-            errno = 0;
-            char *end;
-            long long v = strtoll(q, &end, base);
-            if (end == q || errno == ERANGE) {
-                return KV_ERROR;
-            }
-            *out = v;
-            return KV_OK;
-        }
-        p += nlen;
-    }
+    return KV_ERROR;
 }
 
 static char *kv_conf_slurp(const char *file);
@@ -450,17 +476,27 @@ static int kv_conf_apply(kv_conf_t *conf, config_setting_t *cs,
         }
         v = config_setting_get_int64(cs);
         /* The truncation trap: trust the source text, not libconfig. A
-         * setting from an @include file is checked against that file. */
-        kv_conf_src_t inc = {NULL, file};
-        const kv_conf_src_t *from = src;
+         * setting from an @include file is checked against that file,
+         * which libconfig names as written after @include and opens
+         * relative to the include directory. */
+        char *owned = NULL;
+        const char *text = src->text;
         if (strcmp(file, src->name) != 0) {
-            inc.text = kv_conf_slurp(file);
-            from = &inc;
+            char path[KV_CONF_PATH_MAX];
+            if (src->incdir != NULL) {
+                snprintf(path, sizeof(path), "%s/%s", src->incdir, file);
+            } else {
+                snprintf(path, sizeof(path), "%s", file);
+            }
+            text = owned = kv_conf_slurp(path);
+            if (text == NULL) {
+                return kv_conf_errf(err, errlen, file, line,
+                                    "cannot re-read \"%s\" (%d: %s)", path,
+                                    errno, strerror(errno));
+            }
         }
-        int bad = from->text != NULL &&
-                  kv_conf_literal(from, s->name, line, &lit) == KV_OK &&
-                  lit != v;
-        free(inc.text);
+        int bad = kv_conf_literal(text, s->name, &lit) == KV_OK && lit != v;
+        free(owned);
         if (bad) {
             return kv_conf_errf(err, errlen, file, line,
                                 "\"%s\" is out of range", s->name);
@@ -708,6 +744,14 @@ static char *kv_conf_slurp(const char *file)
         n = fread(buf + len, 1, cap - len - 1, f);
         len += n;
     } while (n > 0);
+    if (ferror(f)) {
+        /* A directory opens fine and fails here with EISDIR. */
+        int e = errno;
+        free(buf);
+        fclose(f);
+        errno = e;
+        return NULL;
+    }
     fclose(f);
     buf[len] = '\0';
     return buf;
@@ -716,7 +760,8 @@ static char *kv_conf_slurp(const char *file)
 int kv_conf_load(kv_conf_t *conf, const char *file, char *err, size_t errlen)
 {
     config_t cf;
-    kv_conf_src_t src = {kv_conf_slurp(file), file};
+    kv_conf_src_t src = {kv_conf_slurp(file), file, NULL};
+    char dir[KV_CONF_PATH_MAX];
     int ok, rc;
 
     if (src.text == NULL) {
@@ -726,13 +771,13 @@ int kv_conf_load(kv_conf_t *conf, const char *file, char *err, size_t errlen)
     }
     config_init(&cf);
     {
-        /* @include paths are relative to the including file's directory. */
-        char dir[KV_CONF_PATH_MAX];
+        /* @include paths are relative to this file's directory. */
         const char *slash = strrchr(file, '/');
         if (slash != NULL && (size_t) (slash - file) < sizeof(dir)) {
             memcpy(dir, file, (size_t) (slash - file));
             dir[slash - file] = '\0';
-            config_set_include_dir(&cf, dir[0] ? dir : "/");
+            src.incdir = dir[0] ? dir : "/";
+            config_set_include_dir(&cf, src.incdir);
         }
     }
     ok = config_read_file(&cf, file);
@@ -750,6 +795,7 @@ int kv_conf_load_string(kv_conf_t *conf, const char *text, const char *name,
 
     src.text = strdup(text);
     src.name = name;
+    src.incdir = NULL;
     if (src.text == NULL) {
         return kv_conf_errf(err, errlen, NULL, 0, "out of memory");
     }
@@ -886,7 +932,10 @@ int kv_conf_parse_cpu_max(const char *line)
     if (sscanf(word, "%lld", &quota) != 1 || quota <= 0) {
         return -1;
     }
-    return (int) ((quota + period - 1) / period);
+    /* ceil(quota / period) without overflowing quota + period; a quota
+     * beyond INT_MAX CPUs saturates rather than wraps. */
+    quota = quota / period + (quota % period != 0);
+    return quota > INT_MAX ? INT_MAX : (int) quota;
 }
 
 /*

@@ -137,7 +137,8 @@ static int kv_listen_unix(kv_listen_set_t *set, const kv_conf_t *conf)
     l->fd = fd;
     l->slot = -1;
     l->is_unix = 1;
-    snprintf(l->name, sizeof(l->name), "%s", conf->unixsocket);
+    /* sun_path is shorter than name, checked above: no truncation. */
+    memcpy(l->name, un.sun_path, sizeof(un.sun_path));
     set->n++;
     return KV_OK;
 }

@@ -56,6 +56,9 @@ size_t kv_log_format(char *buf, size_t len, time_t now, int level, pid_t pid,
     int r;
 
     if (len < 2) {
+        if (len == 1) {
+            buf[0] = '\0';
+        }
         return 0;
     }
     localtime_r(&now, &tm);

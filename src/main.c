@@ -154,6 +154,14 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     KV_NAME ": configuration file %s test failed\n",
                     args.conf_file);
+        } else if (args.action == KV_ACT_SIGNAL &&
+                   args.signal == KV_SIG_RELOAD) {
+            /* The master would refuse the same file: say so here, and
+             * leave the running master alone. */
+            fprintf(stderr,
+                    KV_NAME ": reload refused: %s is invalid, the running "
+                    "configuration is kept\n",
+                    args.conf_file);
         }
         return 1;
     }

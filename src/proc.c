@@ -125,17 +125,27 @@ int kv_proc_affinity_valid(const char *spec)
         strcmp(spec, "auto") == 0) {
         return 1;
     }
-    int words = 0;
-    for (const char *p = spec; *p; p++) {
-        if (*p == ' ') {
+    /* Every mask must name at least one CPU: an empty set would make
+     * sched_setaffinity() fail in the worker. */
+    int words = 0, ones = 0;
+    for (const char *p = spec;; p++) {
+        if (*p == ' ' || *p == '\0') {
+            if (p > spec && p[-1] != ' ') {
+                if (ones == 0) {
+                    return 0;
+                }
+                words++;
+                ones = 0;
+            }
+            if (*p == '\0') {
+                break;
+            }
             continue;
         }
         if (*p != '0' && *p != '1') {
             return 0;
         }
-        if (p == spec || p[-1] == ' ') {
-            words++;
-        }
+        ones += *p == '1';
     }
     return words > 0;
 }
@@ -284,7 +294,8 @@ int kv_proc_is_kevyd(pid_t pid)
         return 0;
     }
     buf[n] = '\0';
-    return strncmp(buf, KV_NAME ": master process", 22) == 0;
+    return strncmp(buf, KV_NAME ": master process",
+                   sizeof(KV_NAME ": master process") - 1) == 0;
 }
 
 pid_t kv_pidfile_read(const char *path)

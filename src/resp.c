@@ -203,7 +203,8 @@ int kv_resp_split_inline(kv_resp_parser_t *p, const char *line, size_t len)
                     }
                     i += 3;
                 } else if (c == '\\' && KV_AT(i + 1) != '\0') {
-                    char e = KV_AT(++i);
+                    i++;
+                    char e = KV_AT(i);
                     switch (e) {
                     case 'n': e = '\n'; break;
                     case 'r': e = '\r'; break;
@@ -349,14 +350,14 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len,
     ssize_t cr;
 
     for (;;) {
-        if (*pos >= len) {
-            return KV_AGAIN;
-        }
         if (p->mbulk == 0) {
+            if (*pos >= len) {
+                return KV_AGAIN;
+            }
             if (buf[*pos] != '*') {
+                size_t before = *pos;
                 int rc = kv_resp_parse_inline(p, buf, len, pos, argc, err);
-                if (rc == KV_AGAIN && *pos < len &&
-                    memchr(buf + *pos, '\n', len - *pos) != NULL) {
+                if (rc == KV_AGAIN && *pos != before) {
                     continue; /* skipped an empty line: try the next */
                 }
                 return rc;
@@ -374,10 +375,13 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len,
                 *err = "Protocol error: invalid multibulk length";
                 return KV_ERROR;
             }
-            *pos = (size_t) cr + 2;
             if (ll <= 0) {
+                *pos = (size_t) cr + 2;
                 continue; /* "*0" and "*-1" are skipped */
             }
+            /* *pos stays at the start of the command until it is whole;
+             * cur walks through it. */
+            p->cur = (size_t) cr + 2;
             p->mbulk = (int) ll;
             p->argc = 0;
             p->bulk = -1;
@@ -385,47 +389,48 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len,
         }
         while (p->mbulk > 0) {
             if (p->bulk < 0) {
-                cr = kv_resp_find_cr(buf, *pos, len);
+                cr = kv_resp_find_cr(buf, p->cur, len);
                 if (cr < 0) {
-                    if (len - *pos > KV_PROTO_INLINE_MAX) {
+                    if (len - p->cur > KV_PROTO_INLINE_MAX) {
                         *err = "Protocol error: too big bulk count string";
                         return KV_ERROR;
                     }
                     return KV_AGAIN;
                 }
-                if (buf[*pos] != '$') {
+                if (buf[p->cur] != '$') {
                     static char msg[64];
                     snprintf(msg, sizeof(msg),
                              "Protocol error: expected '$', got '%c'",
-                             buf[*pos]);
+                             buf[p->cur]);
                     *err = msg;
                     return KV_ERROR;
                 }
-                if (!kv_string2ll(buf + *pos + 1, (size_t) cr - *pos - 1,
-                                  &ll) ||
+                if (!kv_string2ll(buf + p->cur + 1,
+                                  (size_t) cr - p->cur - 1, &ll) ||
                     ll < 0 || ll > lim->max_bulk_len) {
                     *err = "Protocol error: invalid bulk length";
                     return KV_ERROR;
                 }
-                *pos = (size_t) cr + 2;
+                p->cur = (size_t) cr + 2;
                 p->bulk = ll;
             }
             /* The bulk and the two bytes after it (Redis does not check
              * that they are "\r\n", and neither do we). */
-            if (len - *pos < (size_t) p->bulk + 2) {
+            if (len - p->cur < (size_t) p->bulk + 2) {
                 return KV_AGAIN;
             }
             if (kv_resp_grow_args(p) != KV_OK) {
                 *err = "Protocol error: out of memory";
                 return KV_ERROR;
             }
-            p->off[2 * p->argc] = *pos;
+            p->off[2 * p->argc] = p->cur;
             p->off[2 * p->argc + 1] = (size_t) p->bulk;
             p->argc++;
-            *pos += (size_t) p->bulk + 2;
+            p->cur += (size_t) p->bulk + 2;
             p->bulk = -1;
             p->mbulk--;
         }
+        *pos = p->cur;
         return kv_resp_finish(p, buf, argc);
     }
 }
@@ -435,6 +440,7 @@ void kv_resp_shift(kv_resp_parser_t *p, size_t n)
     /* Only arguments of a multibulk command still being read point into
      * the caller's buffer. */
     if (p->mbulk > 0) {
+        p->cur -= n;
         for (int i = 0; i < p->argc; i++) {
             p->off[2 * i] -= n;
         }

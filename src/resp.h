@@ -31,6 +31,7 @@ typedef struct {
 } kv_resp_limits_t;
 
 typedef struct {
+    size_t cur;       /* scan position inside the current command */
     int mbulk;        /* arguments still to read; 0: between commands */
     long long bulk;   /* length of the bulk being read, -1: need "$n" */
     int argc;         /* arguments complete so far */
@@ -51,7 +52,8 @@ void kv_resp_parser_free(kv_resp_parser_t *p);
  *   KV_OK     a command is complete: p->argv[0 .. argc) and *argc set,
  *             *pos moved past it;
  *   KV_AGAIN  more input is needed (*pos may have moved past empty
- *             commands and complete argument headers);
+ *             commands, never into a command that is not complete: the
+ *             bytes from *pos on must be kept);
  *   KV_ERROR  protocol error: *err is Redis's message, without "-ERR ".
  * buf must stay unchanged between calls except for bytes appended, or a
  * prefix removed with kv_resp_shift().
