@@ -5,9 +5,11 @@
  */
 #include "args.h"
 
-static const char *const kv_signal_names[] = {
-    [KV_SIG_NONE] = "", [KV_SIG_RELOAD] = "reload", [KV_SIG_STOP] = "stop",
-    [KV_SIG_QUIT] = "quit", [KV_SIG_REOPEN] = "reopen"};
+static const char *const kv_signal_names[] = { [KV_SIG_NONE] = "",
+                                               [KV_SIG_RELOAD] = "reload",
+                                               [KV_SIG_STOP] = "stop",
+                                               [KV_SIG_QUIT] = "quit",
+                                               [KV_SIG_REOPEN] = "reopen" };
 
 kv_signal_t kv_args_signal(const char *name)
 {
@@ -60,8 +62,7 @@ static int kv_args_action(kv_args_t *args, kv_action_t act, char *err,
             return KV_OK;
         }
         if ((args->action == KV_ACT_DUMP && act == KV_ACT_TEST) ||
-            (args->action == KV_ACT_VERSION_FULL &&
-             act == KV_ACT_VERSION)) {
+            (args->action == KV_ACT_VERSION_FULL && act == KV_ACT_VERSION)) {
             return KV_OK;
         }
         snprintf(err, errlen, "conflicting options");

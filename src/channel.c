@@ -66,9 +66,10 @@ int kv_channel_read(int fd, kv_channel_msg_t *msg)
 
 const char *kv_channel_cmd_name(uint32_t cmd)
 {
-    static const char *const names[] = {
-        "?", "QUIT", "TERMINATE", "REOPEN", "CONFIG", "READY", "CONFIG_ACK",
-        "SHUTDOWN"};
+    static const char *const names[] = { "?",          "QUIT",     "TERMINATE",
+                                         "REOPEN",     "CONFIG",   "READY",
+                                         "CONFIG_ACK", "SHUTDOWN", "PEER_DIED",
+                                         "DRAINED" };
 
     if (cmd >= KV_ARRAY_LEN(names)) {
         return "?";

@@ -3,10 +3,15 @@
  * worker slot. Messages are fixed-size records, so one recv() is always
  * one whole message:
  *
- *   master -> worker   QUIT (graceful stop), TERMINATE (stop now),
- *                      REOPEN (logs), CONFIG (arg: epoch to apply)
+ *   master -> worker   QUIT (graceful stop: drain clients), TERMINATE
+ *                      (exit now: every worker has drained), REOPEN
+ *                      (logs), CONFIG (arg: epoch to apply), PEER_DIED
+ *                      (slot: the dead worker, arg: how far it had read
+ *                      the ring from the receiver)
  *   worker -> master   READY, CONFIG_ACK (arg: epoch applied),
- *                      SHUTDOWN (a client sent SHUTDOWN; arg: flags)
+ *                      SHUTDOWN (a client sent SHUTDOWN; arg: flags),
+ *                      DRAINED (stopping, no clients and no requests of
+ *                      its own left; it still serves other workers)
  *
  * Both ends are non-blocking; the master's end is close-on-exec.
  */
@@ -22,7 +27,9 @@ typedef enum {
     KV_CH_CONFIG,
     KV_CH_READY,
     KV_CH_CONFIG_ACK,
-    KV_CH_SHUTDOWN
+    KV_CH_SHUTDOWN,
+    KV_CH_PEER_DIED,
+    KV_CH_DRAINED
 } kv_channel_cmd_t;
 
 typedef struct {

@@ -11,10 +11,12 @@
 #include "alloc.h"
 #include "cmd.h"
 #include "log.h"
+#include "route.h"
 #include "worker.h"
 
 static void kv_client_handler(kv_io_t *io, kv_op_t op, ssize_t res,
                               const char *data);
+static void kv_client_resume(kv_client_t *c);
 
 static void kv_client_queue_write(kv_client_t *c)
 {
@@ -59,8 +61,7 @@ static void kv_client_peer(kv_client_t *c)
     if (ss.ss_family == AF_INET) {
         struct sockaddr_in *in4 = (struct sockaddr_in *) &ss;
         inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
-        snprintf(c->addr, sizeof(c->addr), "%s:%u", host,
-                 ntohs(in4->sin_port));
+        snprintf(c->addr, sizeof(c->addr), "%s:%u", host, ntohs(in4->sin_port));
     } else if (ss.ss_family == AF_INET6) {
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &ss;
         inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
@@ -93,6 +94,7 @@ void kv_client_accept(kv_io_t *lio, int fd)
     c->id = ++kv_worker.next_client_id;
     c->created_ms = c->last_ms = kv_mono_ms();
     kv_resp_parser_init(&c->parser);
+    c->db = kv_db_get(0);
     if (l->is_unix) {
         c->flags |= KV_CLIENT_UNIX;
     } else {
@@ -119,7 +121,7 @@ void kv_client_accept(kv_io_t *lio, int fd)
 
 void kv_client_close(kv_client_t *c)
 {
-    if (c->flags & KV_CLIENT_CLOSING) {
+    if (c->flags & (KV_CLIENT_CLOSING | KV_CLIENT_FAKE)) {
         return;
     }
     c->flags |= KV_CLIENT_CLOSING;
@@ -149,27 +151,37 @@ static void kv_client_free(kv_client_t *c)
         }
     }
     kv_worker.nclients--;
+    kv_route_client_gone(c);
     kv_buf_free(&c->qbuf);
     kv_buf_free(&c->obuf);
     kv_resp_parser_free(&c->parser);
+    kv_free(c->name);
     kv_free(c);
 }
 
 /* Nothing left to do for a client that must close once its output left. */
 static int kv_client_done(const kv_client_t *c)
 {
-    return kv_buf_pending(&c->obuf) == 0 && !(c->flags & KV_CLIENT_SENDING);
+    return kv_buf_pending(&c->obuf) == 0 && !(c->flags & KV_CLIENT_SENDING) &&
+           c->pend_head == NULL;
+}
+
+/* Too much output, or too many replies outstanding, to read more. */
+static int kv_client_backlogged(const kv_client_t *c)
+{
+    return kv_buf_pending(&c->obuf) > KV_CLIENT_OBUF_PAUSE ||
+           c->npending >= KV_CLIENT_MAX_PENDING;
 }
 
 void kv_client_process_input(kv_client_t *c)
 {
-    kv_resp_limits_t lim = {kv_worker.conf.proto_max_bulk_len};
+    kv_resp_limits_t lim = { kv_worker.conf.proto_max_bulk_len };
     const char *err;
     size_t moved;
     int rc, argc;
 
     while (!(c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING))) {
-        if (kv_buf_pending(&c->obuf) > KV_CLIENT_OBUF_PAUSE) {
+        if (kv_client_backlogged(c)) {
             /* Stop here; kv_client_sent() resumes once output drains. */
             if (!(c->flags & KV_CLIENT_PAUSED)) {
                 c->flags |= KV_CLIENT_PAUSED;
@@ -177,8 +189,8 @@ void kv_client_process_input(kv_client_t *c)
             }
             break;
         }
-        rc = kv_resp_parse(&c->parser, c->qbuf.data, c->qbuf.len,
-                           &c->qbuf.pos, &lim, &argc, &err);
+        rc = kv_resp_parse(&c->parser, c->qbuf.data, c->qbuf.len, &c->qbuf.pos,
+                           &lim, &argc, &err);
         if (rc == KV_AGAIN) {
             break;
         }
@@ -191,10 +203,13 @@ void kv_client_process_input(kv_client_t *c)
         }
         c->argc = argc;
         c->argv = c->parser.argv;
+        c->last_cmd_ms = c->last_ms;
+        kv_db_update_clock();
         kv_cmd_call(c);
         kv_worker.total_commands++;
         c->argc = 0;
         c->argv = NULL;
+        c->cmd = NULL;
     }
     moved = kv_buf_compact(&c->qbuf);
     kv_resp_shift(&c->parser, moved);
@@ -258,8 +273,16 @@ static void kv_client_sent(kv_client_t *c, ssize_t n)
     } else {
         kv_client_queue_write(c);
     }
+    kv_client_resume(c);
+}
+
+/* Resume a paused client once its backlog has halved; close a client
+ * that has nothing left to do. */
+static void kv_client_resume(kv_client_t *c)
+{
     if ((c->flags & KV_CLIENT_PAUSED) &&
-        kv_buf_pending(&c->obuf) <= KV_CLIENT_OBUF_PAUSE / 2) {
+        kv_buf_pending(&c->obuf) <= KV_CLIENT_OBUF_PAUSE / 2 &&
+        c->npending < KV_CLIENT_MAX_PENDING / 2) {
         c->flags &= ~KV_CLIENT_PAUSED;
         if (!kv_worker.stopping &&
             kv_io_recv(&kv_worker.loop, &c->io) != KV_OK) {
@@ -273,6 +296,17 @@ static void kv_client_sent(kv_client_t *c, ssize_t n)
          (kv_worker.stopping && !(c->flags & KV_CLIENT_PAUSED)))) {
         kv_client_close(c);
     }
+}
+
+void kv_client_output_changed(kv_client_t *c)
+{
+    if (c->flags & (KV_CLIENT_FAKE | KV_CLIENT_CLOSING)) {
+        return;
+    }
+    if (kv_buf_pending(&c->obuf) > 0) {
+        kv_client_queue_write(c);
+    }
+    kv_client_resume(c);
 }
 
 static void kv_client_handler(kv_io_t *io, kv_op_t op, ssize_t res,
@@ -461,4 +495,51 @@ void kv_reply_int(kv_client_t *c, long long v)
 void kv_reply_array(kv_client_t *c, long long n)
 {
     kv_reply_len(c, '*', n);
+}
+
+void kv_reply_string_key(kv_client_t *c, kv_key_t *k)
+{
+    char buf[32];
+    size_t len;
+    const char *s = kv_key_str(k, buf, &len);
+
+    kv_reply_bulk(c, s, len);
+}
+
+size_t kv_reply_deferred_len(kv_client_t *c)
+{
+    return c->obuf.len;
+}
+
+void kv_reply_insert(kv_client_t *c, size_t mark, const char *p, size_t n)
+{
+    if (c->flags & KV_CLIENT_CLOSING) {
+        return;
+    }
+    if (kv_buf_reserve(&c->obuf, n) != KV_OK) {
+        kv_log(KV_LOG_ERR, 0, "out of memory replying to client %llu",
+               (unsigned long long) c->id);
+        kv_client_close(c);
+        return;
+    }
+    memmove(c->obuf.data + mark + n, c->obuf.data + mark, c->obuf.len - mark);
+    memcpy(c->obuf.data + mark, p, n);
+    c->obuf.len += n;
+}
+
+void kv_reply_set_deferred_len(kv_client_t *c, size_t mark, char type,
+                               long long n)
+{
+    char head[32];
+
+    head[0] = type;
+    size_t hl = 1 + kv_ll2str(head + 1, n);
+    head[hl++] = '\r';
+    head[hl++] = '\n';
+    kv_reply_insert(c, mark, head, hl);
+}
+
+void kv_client_select(kv_client_t *c, int id)
+{
+    c->db = kv_db_get(id);
 }

@@ -15,6 +15,7 @@
 #define KV_CLIENT_H
 
 #include "buf.h"
+#include "db.h"
 #include "event.h"
 #include "resp.h"
 
@@ -24,27 +25,41 @@
 
 /* flags */
 #define KV_CLIENT_CLOSE_AFTER_REPLY 0x01
-#define KV_CLIENT_CLOSING 0x02   /* kv_io_close() called */
-#define KV_CLIENT_SENDING 0x04   /* a send is in flight */
-#define KV_CLIENT_QUEUED 0x08    /* on the worker's write queue */
-#define KV_CLIENT_PAUSED 0x10    /* output backlog: not reading */
-#define KV_CLIENT_UNIX 0x20      /* connected over the unix socket */
+#define KV_CLIENT_CLOSING 0x02 /* kv_io_close() called */
+#define KV_CLIENT_SENDING 0x04 /* a send is in flight */
+#define KV_CLIENT_QUEUED 0x08  /* on the worker's write queue */
+#define KV_CLIENT_PAUSED 0x10  /* output backlog: not reading */
+#define KV_CLIENT_UNIX 0x20    /* connected over the unix socket */
+#define KV_CLIENT_FAKE 0x40    /* runs other workers' commands: no fd */
+#define KV_CLIENT_NOREPLY 0x80 /* its reply was already sent */
+
+/* A client with this many replies outstanding at other shards stops
+ * reading until some arrive (pipelines deeper than this still work). */
+#define KV_CLIENT_MAX_PENDING 4096
 
 typedef struct kv_client_s kv_client_t;
+struct kv_cmd_s;
+struct kv_pending_s;
 
 struct kv_client_s {
     kv_io_t io;
     uint64_t id;
     unsigned flags;
     int64_t created_ms;
-    int64_t last_ms;          /* last input, for timeout */
+    int64_t last_ms; /* last input, for timeout */
     kv_buf_t qbuf;
     kv_buf_t obuf;
-    size_t inflight;          /* bytes of obuf in the send in flight */
+    size_t inflight; /* bytes of obuf in the send in flight */
     struct iovec iov;
     kv_resp_parser_t parser;
     int argc;
-    kv_str_t *argv;           /* the command being run */
+    kv_str_t *argv;             /* the command being run */
+    const struct kv_cmd_s *cmd; /* ... and its table entry */
+    kv_db_t *db;                /* SELECTed database */
+    char *name;                 /* CLIENT SETNAME, NULL when none */
+    int64_t last_cmd_ms;
+    struct kv_pending_s *pend_head, *pend_tail; /* replies in order */
+    unsigned npending;
     kv_client_t *prev, *next; /* the worker's list of clients */
     kv_client_t *next_write;  /* the worker's write queue */
     char addr[64];
@@ -54,6 +69,9 @@ void kv_client_accept(kv_io_t *lio, int fd);
 void kv_client_close(kv_client_t *c);
 /* Run whatever complete commands qbuf holds. */
 void kv_client_process_input(kv_client_t *c);
+/* Output was added outside of input processing (a reply arrived from
+ * another shard): queue the write, resume a paused client, or close. */
+void kv_client_output_changed(kv_client_t *c);
 /* Send the pending output of every queued client (once per loop turn). */
 void kv_clients_flush(void);
 /* Graceful stop: stop reading, close each client once its output is out. */
@@ -73,5 +91,20 @@ void kv_reply_null(kv_client_t *c);
 void kv_reply_int(kv_client_t *c, long long v);
 void kv_reply_array(kv_client_t *c, long long n);
 void kv_reply_ok(kv_client_t *c);
+/* The bulk of a string key's value. */
+void kv_reply_string_key(kv_client_t *c, kv_key_t *k);
+
+/*
+ * A reply whose length is known only after its elements: take a mark
+ * before writing them, then insert the "*N" header at the mark.
+ */
+size_t kv_reply_deferred_len(kv_client_t *c);
+void kv_reply_set_deferred_len(kv_client_t *c, size_t mark, char type,
+                               long long n);
+/* Insert raw bytes at mark (an earlier kv_reply_deferred_len()). */
+void kv_reply_insert(kv_client_t *c, size_t mark, const char *p, size_t n);
+
+/* SELECT */
+void kv_client_select(kv_client_t *c, int id);
 
 #endif /* KV_CLIENT_H */

@@ -11,28 +11,119 @@
 #include <ctype.h>
 
 #include "log.h"
+#include "route.h"
+#include "xshard.h"
 
-#define KV_CMD_END {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+#define KV_CMD_END                                                             \
+    {                                                                          \
+        NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0                               \
+    }
 
 /* clang-format off */
+#define W KV_CMD_WRITE
+#define R KV_CMD_READONLY
+#define M KV_CMD_DENYOOM
+#define F KV_CMD_FAST
+#define A KV_CMD_ADMIN
+#define L KV_CMD_LOADING
+#define S KV_CMD_STALE
+
 static const kv_cmd_t kv_command_subcommands[] = {
-    {"count", 2, KV_CMD_LOADING | KV_CMD_STALE, 0, 0, 0,
-     kv_cmd_command_count, NULL, "command|count"},
+    {"count", 2, L | S, 0, 0, 0, kv_cmd_command_count, NULL,
+     "command|count", 0},
     KV_CMD_END};
 
-/* Sorted by name: kv_cmd_lookup() bisects. */
+static const kv_cmd_t kv_object_subcommands[] = {
+    {"encoding", 3, R, 2, 2, 1, kv_cmd_object_encoding, NULL,
+     "object|encoding", 0},
+    {"freq", 3, R, 2, 2, 1, kv_cmd_object_freq, NULL, "object|freq", 0},
+    {"idletime", 3, R, 2, 2, 1, kv_cmd_object_idletime, NULL,
+     "object|idletime", 0},
+    {"help", 2, L | S, 0, 0, 0, kv_cmd_object_help, NULL, "object|help", 0},
+    {"refcount", 3, R, 2, 2, 1, kv_cmd_object_refcount, NULL,
+     "object|refcount", 0},
+    KV_CMD_END};
+
+/* Sorted by name: kv_cmd_lookup() bisects (a unit test checks the order).
+ * Key positions follow Redis's legacy (first, last, step) triple. */
 const kv_cmd_t kv_commands[] = {
-    {"command", -1, KV_CMD_LOADING | KV_CMD_STALE, 0, 0, 0, kv_cmd_command,
-     kv_command_subcommands, "command"},
-    {"echo", 2, KV_CMD_FAST, 0, 0, 0, kv_cmd_echo, NULL, "echo"},
-    {"info", -1, KV_CMD_LOADING | KV_CMD_STALE, 0, 0, 0, kv_cmd_info, NULL,
-     "info"},
-    {"ping", -1, KV_CMD_FAST | KV_CMD_SENTINEL, 0, 0, 0, kv_cmd_ping, NULL,
-     "ping"},
-    {"quit", -1, KV_CMD_ALLOW_ANY, 0, 0, 0, kv_cmd_quit, NULL, "quit"},
-    {"shutdown", -1, KV_CMD_ADMIN | KV_CMD_NOSCRIPT | KV_CMD_LOADING |
-     KV_CMD_STALE, 0, 0, 0, kv_cmd_shutdown, NULL, "shutdown"},
+    {"append", 3, W | M, 1, 1, 1, kv_cmd_append, NULL, "append", 0},
+    {"command", -1, L | S, 0, 0, 0, kv_cmd_command,
+     kv_command_subcommands, "command", 0},
+    {"copy", -3, W | M, 1, 2, 1, kv_cmd_copy, NULL, "copy", 0},
+    {"dbsize", 1, R | F, 0, 0, 0, kv_cmd_dbsize, NULL,
+     "dbsize", KV_FOLD_ALL_SUM},
+    {"decr", 2, W | M | F, 1, 1, 1, kv_cmd_decr, NULL, "decr", 0},
+    {"decrby", 3, W | M | F, 1, 1, 1, kv_cmd_decrby, NULL, "decrby", 0},
+    {"del", -2, W, 1, -1, 1, kv_cmd_del, NULL, "del", KV_FOLD_SUM},
+    {"echo", 2, F, 0, 0, 0, kv_cmd_echo, NULL, "echo", 0},
+    {"exists", -2, R | F, 1, -1, 1, kv_cmd_exists, NULL, "exists", KV_FOLD_SUM},
+    {"expire", -3, W | F, 1, 1, 1, kv_cmd_expire, NULL, "expire", 0},
+    {"expireat", -3, W | F, 1, 1, 1, kv_cmd_expireat, NULL, "expireat", 0},
+    {"expiretime", 2, R | F, 1, 1, 1, kv_cmd_expiretime, NULL,
+     "expiretime", 0},
+    {"flushall", -1, W, 0, 0, 0, kv_cmd_flushall, NULL,
+     "flushall", KV_FOLD_ALL_OK},
+    {"flushdb", -1, W, 0, 0, 0, kv_cmd_flushdb, NULL,
+     "flushdb", KV_FOLD_ALL_OK},
+    {"get", 2, R | F, 1, 1, 1, kv_cmd_get, NULL, "get", 0},
+    {"getdel", 2, W | F, 1, 1, 1, kv_cmd_getdel, NULL, "getdel", 0},
+    {"getex", -2, W | F, 1, 1, 1, kv_cmd_getex, NULL, "getex", 0},
+    {"getrange", 4, R, 1, 1, 1, kv_cmd_getrange, NULL, "getrange", 0},
+    {"getset", 3, W | M | F, 1, 1, 1, kv_cmd_getset, NULL, "getset", 0},
+    {"incr", 2, W | M | F, 1, 1, 1, kv_cmd_incr, NULL, "incr", 0},
+    {"incrby", 3, W | M | F, 1, 1, 1, kv_cmd_incrby, NULL, "incrby", 0},
+    {"incrbyfloat", 3, W | M | F, 1, 1, 1, kv_cmd_incrbyfloat, NULL,
+     "incrbyfloat", 0},
+    {"info", -1, L | S, 0, 0, 0, kv_cmd_info, NULL, "info", KV_FOLD_INFO},
+    {"keys", 2, R, 0, 0, 0, kv_cmd_keys, NULL, "keys", KV_FOLD_ALL_CAT},
+    {"lcs", -3, R, 1, 2, 1, kv_cmd_lcs, NULL, "lcs", 0},
+    {"mget", -2, R | F, 1, -1, 1, kv_cmd_mget, NULL, "mget", KV_FOLD_MGET},
+    {"move", 3, W | F, 1, 1, 1, kv_cmd_move, NULL, "move", 0},
+    {"mset", -3, W | M, 1, -1, 2, kv_cmd_mset, NULL, "mset", KV_FOLD_MSET},
+    {"msetnx", -3, W | M, 1, -1, 2, kv_cmd_msetnx, NULL, "msetnx",
+     KV_FOLD_ATOMIC},
+    {"object", -2, R, 0, 0, 0, NULL, kv_object_subcommands, "object", 0},
+    {"persist", 2, W | F, 1, 1, 1, kv_cmd_persist, NULL, "persist", 0},
+    {"pexpire", -3, W | F, 1, 1, 1, kv_cmd_pexpire, NULL, "pexpire", 0},
+    {"pexpireat", -3, W | F, 1, 1, 1, kv_cmd_pexpireat, NULL,
+     "pexpireat", 0},
+    {"pexpiretime", 2, R | F, 1, 1, 1, kv_cmd_pexpiretime, NULL,
+     "pexpiretime", 0},
+    {"ping", -1, F | KV_CMD_SENTINEL, 0, 0, 0, kv_cmd_ping, NULL, "ping", 0},
+    {"psetex", 4, W | M, 1, 1, 1, kv_cmd_psetex, NULL, "psetex", 0},
+    {"pttl", 2, R | F, 1, 1, 1, kv_cmd_pttl, NULL, "pttl", 0},
+    {"quit", -1, KV_CMD_ALLOW_ANY, 0, 0, 0, kv_cmd_quit, NULL, "quit", 0},
+    {"randomkey", 1, R, 0, 0, 0, kv_cmd_randomkey, NULL,
+     "randomkey", KV_FOLD_RANDOM},
+    {"rename", 3, W, 1, 2, 1, kv_cmd_rename, NULL, "rename", 0},
+    {"renamenx", 3, W | F, 1, 2, 1, kv_cmd_renamenx, NULL, "renamenx", 0},
+    {"scan", -2, R, 0, 0, 0, kv_cmd_scan, NULL, "scan", KV_FOLD_SCAN},
+    {"select", 2, L | S | F, 0, 0, 0, kv_cmd_select, NULL, "select", 0},
+    {"set", -3, W | M, 1, 1, 1, kv_cmd_set, NULL, "set", 0},
+    {"setex", 4, W | M, 1, 1, 1, kv_cmd_setex, NULL, "setex", 0},
+    {"setnx", 3, W | M | F, 1, 1, 1, kv_cmd_setnx, NULL, "setnx", 0},
+    {"setrange", 4, W | M, 1, 1, 1, kv_cmd_setrange, NULL, "setrange", 0},
+    {"shutdown", -1, A | KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_shutdown,
+     NULL, "shutdown", 0},
+    {"strlen", 2, R | F, 1, 1, 1, kv_cmd_strlen, NULL, "strlen", 0},
+    {"substr", 4, R, 1, 1, 1, kv_cmd_getrange, NULL, "substr", 0},
+    {"swapdb", 3, W | F, 0, 0, 0, kv_cmd_swapdb, NULL,
+     "swapdb", KV_FOLD_ALL_OK},
+    {"time", 1, L | S | F, 0, 0, 0, kv_cmd_time, NULL, "time", 0},
+    {"touch", -2, R | F, 1, -1, 1, kv_cmd_touch, NULL, "touch", KV_FOLD_SUM},
+    {"ttl", 2, R | F, 1, 1, 1, kv_cmd_ttl, NULL, "ttl", 0},
+    {"type", 2, R | F, 1, 1, 1, kv_cmd_type, NULL, "type", 0},
+    {"unlink", -2, W | F, 1, -1, 1, kv_cmd_unlink, NULL, "unlink", KV_FOLD_SUM},
 };
+
+#undef W
+#undef R
+#undef M
+#undef F
+#undef A
+#undef L
+#undef S
 /* clang-format on */
 
 const size_t kv_ncommands = KV_ARRAY_LEN(kv_commands);
@@ -90,7 +181,7 @@ int kv_arg_is(const kv_str_t *a, const char *s)
 }
 
 /* printf's "%.*s" of an argument stops at a NUL byte, as Redis's does. */
-static int kv_cmd_cstrlen(const kv_str_t *a, int max)
+int kv_arg_cstrlen(const kv_str_t *a, int max)
 {
     const char *nul = memchr(a->p, '\0', a->len);
     size_t n = nul != NULL ? (size_t) (nul - a->p) : a->len;
@@ -105,21 +196,21 @@ static void kv_cmd_unknown(kv_client_t *c)
 
     args[0] = '\0';
     for (int i = 1; i < c->argc && n < 128; i++) {
-        int len = kv_cmd_cstrlen(&c->argv[i], 128 - (int) n);
+        int len = kv_arg_cstrlen(&c->argv[i], 128 - (int) n);
         n += (size_t) snprintf(args + n, sizeof(args) - n, "'%.*s' ", len,
                                c->argv[i].p);
     }
     kv_reply_errorf(c, "unknown command '%.*s', with args beginning with: %s",
-                    kv_cmd_cstrlen(&c->argv[0], 128), c->argv[0].p, args);
+                    kv_arg_cstrlen(&c->argv[0], 128), c->argv[0].p, args);
 }
 
-void kv_cmd_call(kv_client_t *c)
+const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
 {
     const kv_cmd_t *cmd = kv_cmd_lookup(c->argv[0].p, c->argv[0].len);
 
     if (cmd == NULL) {
         kv_cmd_unknown(c);
-        return;
+        return NULL;
     }
     if (cmd->subcommands != NULL && c->argc >= 2) {
         const kv_cmd_t *sub = kv_cmd_lookup_sub(cmd, &c->argv[1]);
@@ -131,17 +222,167 @@ void kv_cmd_call(kv_client_t *c)
             }
             upper[i] = '\0';
             kv_reply_errorf(c, "unknown subcommand '%.*s'. Try %s HELP.",
-                            kv_cmd_cstrlen(&c->argv[1], 128), c->argv[1].p,
+                            kv_arg_cstrlen(&c->argv[1], 128), c->argv[1].p,
                             upper);
-            return;
+            return NULL;
         }
         cmd = sub;
     }
-    if ((cmd->arity > 0 && cmd->arity != c->argc) ||
-        (c->argc < -cmd->arity)) {
+    if ((cmd->arity > 0 && cmd->arity != c->argc) || (c->argc < -cmd->arity)) {
         kv_reply_errorf(c, "wrong number of arguments for '%s' command",
                         cmd->fullname);
-        return;
+        return NULL;
     }
-    cmd->proc(c);
+    if (cmd->proc == NULL) {
+        /* A container called without a subcommand (OBJECT alone is
+         * caught by its arity). */
+        c->cmd = cmd;
+        kv_reply_arity_error(c);
+        return NULL;
+    }
+    c->cmd = cmd;
+    return cmd;
+}
+
+void kv_cmd_call(kv_client_t *c)
+{
+    const kv_cmd_t *cmd = kv_cmd_resolve(c);
+
+    if (cmd != NULL) {
+        kv_route_call(c, cmd);
+    }
+}
+
+/* Commands only workers send each other: not in kv_commands[], so no
+ * client can name them. */
+static const kv_cmd_t kv_internal_commands[] = {
+    { "@randomkey", 1, 0, 0, 0, 0, kv_cmd_int_randomkey, NULL, "randomkey", 0 },
+    { "@pause", 1, 0, 0, 0, 0, kv_cmd_int_pause, NULL, "@pause", 0 },
+    { "@resume", 1, 0, 0, 0, 0, kv_cmd_int_resume, NULL, "@resume", 0 },
+    { "@dump", 2, 0, 0, 0, 0, kv_cmd_int_dump, NULL, "@dump", 0 },
+    { "@restore", 5, KV_CMD_WRITE, 0, 0, 0, kv_cmd_int_restore, NULL,
+      "@restore", 0 },
+    KV_CMD_END
+};
+
+const kv_cmd_t *kv_cmd_internal(const kv_str_t *a)
+{
+    for (const kv_cmd_t *k = kv_internal_commands; k->name != NULL; k++) {
+        if (kv_arg_is(a, k->name)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+void kv_cmd_run(kv_client_t *c)
+{
+    const kv_cmd_t *cmd;
+
+    if (c->argc > 0 && c->argv[0].len > 0 && c->argv[0].p[0] == '@') {
+        cmd = kv_cmd_internal(&c->argv[0]);
+        if (cmd != NULL) {
+            c->cmd = cmd;
+            if (c->argc != cmd->arity) {
+                kv_reply_error(c, "internal error: bad arity");
+                return;
+            }
+            cmd->proc(c);
+            return;
+        }
+    }
+    cmd = kv_cmd_resolve(c);
+    if (cmd != NULL) {
+        cmd->proc(c);
+    }
+}
+
+int kv_get_ll_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
+                       const char *msg)
+{
+    if (!kv_string2ll(a->p, a->len, v)) {
+        kv_reply_error(c,
+                       msg ? msg : "value is not an integer or out of range");
+        return KV_ERROR;
+    }
+    return KV_OK;
+}
+
+int kv_get_long_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
+                         const char *msg)
+{
+    return kv_get_ll_or_reply(c, a, v, msg);
+}
+
+int kv_get_int_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
+                        const char *msg)
+{
+    if (kv_get_ll_or_reply(c, a, v, msg) != KV_OK) {
+        return KV_ERROR;
+    }
+    if (*v < INT_MIN || *v > INT_MAX) {
+        kv_reply_error(c, msg ? msg
+                              : "value is out of range, value must between "
+                                "-2147483648 and 2147483647");
+        return KV_ERROR;
+    }
+    return KV_OK;
+}
+
+void kv_reply_wrongtype(kv_client_t *c)
+{
+    kv_reply_error(c, "-WRONGTYPE Operation against a key holding the "
+                      "wrong kind of value");
+}
+
+void kv_reply_oom(kv_client_t *c)
+{
+    kv_reply_error(c, "-OOM command not allowed when used memory > "
+                      "'maxmemory'.");
+}
+
+void kv_reply_arity_error(kv_client_t *c)
+{
+    kv_reply_errorf(c, "wrong number of arguments for '%s' command",
+                    c->cmd ? c->cmd->fullname : "?");
+}
+
+void kv_reply_expire_error(kv_client_t *c)
+{
+    kv_reply_errorf(c, "invalid expire time in '%s' command",
+                    c->cmd ? c->cmd->fullname : "?");
+}
+
+unsigned long long kv_stat_dirty;
+
+void kv_keyspace_changed(kv_client_t *c)
+{
+    kv_stat_dirty++;
+}
+
+void kv_reply_help(kv_client_t *c, const char *const *lines)
+{
+    char head[128], upper[32];
+    const char *name = c->cmd != NULL ? c->cmd->fullname : "?";
+    size_t i, n = 0;
+
+    /* "object|help" -> "OBJECT" */
+    for (i = 0; name[i] != '\0' && name[i] != '|' && i < sizeof(upper) - 1;
+         i++) {
+        upper[i] = (char) toupper((unsigned char) name[i]);
+    }
+    upper[i] = '\0';
+    while (lines[n] != NULL) {
+        n++;
+    }
+    kv_reply_array(c, (long long) n + 3); /* head, lines, HELP x2 */
+    snprintf(
+        head, sizeof(head),
+        "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", upper);
+    kv_reply_status(c, head);
+    for (i = 0; i < n; i++) {
+        kv_reply_status(c, lines[i]);
+    }
+    kv_reply_status(c, "HELP");
+    kv_reply_status(c, "    Prints this help.");
 }

@@ -32,13 +32,14 @@ typedef void (*kv_cmd_proc_pt)(kv_client_t *c);
 typedef struct kv_cmd_s kv_cmd_t;
 
 struct kv_cmd_s {
-    const char *name;     /* lower case */
+    const char *name; /* lower case */
     int arity;
     unsigned flags;
     int first_key, last_key, key_step;
     kv_cmd_proc_pt proc;
     const kv_cmd_t *subcommands; /* NULL-name terminated, or NULL */
     const char *fullname;        /* "command|count" for subcommands */
+    int fold;                    /* KV_FOLD_* of route.h */
 };
 
 extern const kv_cmd_t kv_commands[];
@@ -47,8 +48,16 @@ extern const size_t kv_ncommands;
 /* Case-insensitive lookup of a top-level command. */
 const kv_cmd_t *kv_cmd_lookup(const char *name, size_t len);
 
-/* Look up, check arity, run c->argv. Unknown: Redis's exact error. */
+/* Look up (subcommand included) and check arity; on failure the error is
+ * replied and NULL returned. Redis's exact texts. */
+const kv_cmd_t *kv_cmd_resolve(kv_client_t *c);
+/* A client's command: resolve it, then route it (route.c). */
 void kv_cmd_call(kv_client_t *c);
+/* A command forwarded by another worker: resolve and run it here; also
+ * knows the internal commands ("@randomkey"). */
+void kv_cmd_run(kv_client_t *c);
+/* The internal command named by a (for fan-outs). */
+const kv_cmd_t *kv_cmd_internal(const kv_str_t *a);
 
 /* ---- helpers shared by the command files (cmd.c) ---- */
 
@@ -83,10 +92,9 @@ const char *kv_type_name(int type);
 typedef void (*kv_scan_emit_pt)(const kv_str_t *key, void *arg);
 int kv_scan_parse(kv_client_t *c, int first, const kv_str_t **match,
                   long long *count, const kv_str_t **type);
-uint64_t kv_scan_shard(kv_client_t *c, uint64_t cursor,
-                       const kv_str_t *match, long long count,
-                       const kv_str_t *type, kv_scan_emit_pt emit,
-                       void *arg);
+uint64_t kv_scan_shard(kv_client_t *c, uint64_t cursor, const kv_str_t *match,
+                       long long count, const kv_str_t *type,
+                       kv_scan_emit_pt emit, void *arg);
 
 /* handlers (t_server.c) */
 void kv_cmd_ping(kv_client_t *c);
@@ -97,6 +105,7 @@ void kv_cmd_command_count(kv_client_t *c);
 void kv_cmd_info(kv_client_t *c);
 void kv_cmd_shutdown(kv_client_t *c);
 void kv_cmd_time(kv_client_t *c);
+void kv_cmd_int_randomkey(kv_client_t *c);
 void kv_cmd_select(kv_client_t *c);
 void kv_cmd_dbsize(kv_client_t *c);
 
@@ -121,6 +130,11 @@ void kv_cmd_decr(kv_client_t *c);
 void kv_cmd_incrby(kv_client_t *c);
 void kv_cmd_decrby(kv_client_t *c);
 void kv_cmd_incrbyfloat(kv_client_t *c);
+void kv_cmd_lcs(kv_client_t *c);
+/* LCS's options and reply for values already fetched (also across
+ * shards, by xshard.c). */
+void kv_lcs_reply(kv_client_t *c, int wrongtype, const char *a, size_t la,
+                  const char *b, size_t lb);
 
 /* handlers (t_keys.c) */
 void kv_cmd_del(kv_client_t *c);
@@ -151,6 +165,11 @@ void kv_cmd_object_encoding(kv_client_t *c);
 void kv_cmd_object_refcount(kv_client_t *c);
 void kv_cmd_object_idletime(kv_client_t *c);
 void kv_cmd_object_freq(kv_client_t *c);
+void kv_cmd_object_help(kv_client_t *c);
+
+/* Redis's addReplyHelp(): "<NAME> <subcommand> ..." then the lines, then
+ * the HELP line itself, as status replies. */
+void kv_reply_help(kv_client_t *c, const char *const *lines);
 
 /* Case-insensitive compare of a kv_str_t argument with a C string. */
 int kv_arg_is(const kv_str_t *a, const char *s);

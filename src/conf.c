@@ -21,20 +21,21 @@
 #define KV_OFF(field) offsetof(kv_conf_t, field)
 #define KV_SZ(field) sizeof(((kv_conf_t *) 0)->field)
 
-static const char *const kv_loglevel_words[] = {
-    "debug", "verbose", "notice", "warning", "nothing", NULL};
-static const int kv_loglevel_values[] = {
-    KV_LOG_DEBUG, KV_LOG_INFO, KV_LOG_NOTICE, KV_LOG_WARN, KV_LOG_NOTHING};
+static const char *const kv_loglevel_words[] = { "debug",   "verbose", "notice",
+                                                 "warning", "nothing", NULL };
+static const int kv_loglevel_values[] = { KV_LOG_DEBUG, KV_LOG_INFO,
+                                          KV_LOG_NOTICE, KV_LOG_WARN,
+                                          KV_LOG_NOTHING };
 
-static const char *const kv_fsync_words[] = {"always", "everysec", "no",
-                                             NULL};
-static const int kv_fsync_values[] = {KV_FSYNC_ALWAYS, KV_FSYNC_EVERYSEC,
-                                      KV_FSYNC_NO};
+static const char *const kv_fsync_words[] = { "always", "everysec", "no",
+                                              NULL };
+static const int kv_fsync_values[] = { KV_FSYNC_ALWAYS, KV_FSYNC_EVERYSEC,
+                                       KV_FSYNC_NO };
 
-static const char *const kv_backend_words[] = {"auto", "io_uring", "epoll",
-                                               NULL};
-static const int kv_backend_values[] = {KV_BACKEND_AUTO, KV_BACKEND_IO_URING,
-                                        KV_BACKEND_EPOLL};
+static const char *const kv_backend_words[] = { "auto", "io_uring", "epoll",
+                                                NULL };
+static const int kv_backend_values[] = { KV_BACKEND_AUTO, KV_BACKEND_IO_URING,
+                                         KV_BACKEND_EPOLL };
 
 #define R KV_CONF_RELOADABLE
 
@@ -86,6 +87,13 @@ const kv_conf_setting_t kv_conf_settings[] = {
      "event backend: \"auto\", \"io_uring\" or \"epoll\""},
     {"hz", KV_CT_INT, KV_OFF(hz), 0, "10", 1, 500, NULL, NULL, R,
      "frequency of each worker's background tasks (idle timeouts)"},
+    {"databases", KV_CT_INT, KV_OFF(databases), 0, "16", 1, 1000000,
+     NULL, NULL, 0,
+     "number of databases (SELECT 0 .. databases-1), each on every shard"},
+    {"shard-ring-size", KV_CT_SIZE, KV_OFF(shard_ring_size), 0, "256kb",
+     64 * 1024, 64 * 1024 * 1024, NULL, NULL, 0,
+     "bytes of each worker-to-worker ring (a power of two); bigger "
+     "messages are split, a full ring queues locally"},
     {"daemonize", KV_CT_BOOL, KV_OFF(daemonize), 0, "false", 0, 0,
      NULL, NULL, 0,
      "detach from the terminal and run in the background"},
@@ -181,8 +189,9 @@ static void kv_conf_format_size(long long v, char *buf, size_t len)
     static const struct {
         const char *unit;
         long long mul;
-    } units[] = {{"gb", 1024LL * 1024 * 1024}, {"mb", 1024 * 1024},
-                 {"kb", 1024}};
+    } units[] = { { "gb", 1024LL * 1024 * 1024 },
+                  { "mb", 1024 * 1024 },
+                  { "kb", 1024 } };
 
     for (size_t i = 0; i < KV_ARRAY_LEN(units); i++) {
         if (v != 0 && v % units[i].mul == 0) {
@@ -253,9 +262,8 @@ static int kv_conf_literal(const char *text, const char *name, long long *out)
                 if (*q == '=' || *q == ':') {
                     const char *v = kv_conf_skip(q + 1);
                     const char *d = v + (*v == '-' || *v == '+');
-                    int base = d[0] == '0' && (d[1] == 'x' || d[1] == 'X')
-                                   ? 16
-                                   : 10;
+                    int base =
+                        d[0] == '0' && (d[1] == 'x' || d[1] == 'X') ? 16 : 10;
                     char *end;
                     long long n;
 
@@ -468,11 +476,10 @@ static int kv_conf_apply(kv_conf_t *conf, config_setting_t *cs,
     if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
         if (s->type != KV_CT_INT && s->type != KV_CT_SIZE &&
             s->type != KV_CT_WORKERS && s->type != KV_CT_MODE) {
-            return kv_conf_errf(err, errlen, file, line,
-                                "\"%s\" must be %s", s->name,
-                                s->type == KV_CT_BOOL
-                                    ? "true or false"
-                                    : "a string in double quotes");
+            return kv_conf_errf(
+                err, errlen, file, line, "\"%s\" must be %s", s->name,
+                s->type == KV_CT_BOOL ? "true or false"
+                                      : "a string in double quotes");
         }
         v = config_setting_get_int64(cs);
         /* The truncation trap: trust the source text, not libconfig. A
@@ -505,8 +512,7 @@ static int kv_conf_apply(kv_conf_t *conf, config_setting_t *cs,
             /* Written as 770: read the decimal digits as octal digits. */
             char digits[32];
             snprintf(digits, sizeof(digits), "%lld", v);
-            if (kv_conf_set_text(conf, s, digits, msg, sizeof(msg)) !=
-                KV_OK) {
+            if (kv_conf_set_text(conf, s, digits, msg, sizeof(msg)) != KV_OK) {
                 return kv_conf_errf(err, errlen, file, line, "%s", msg);
             }
             return KV_OK;
@@ -578,10 +584,10 @@ static int kv_conf_finish(kv_conf_t *conf, const char *file,
         size_t offset, size;
         const char *name;
     } paths[] = {
-        {KV_OFF(unixsocket), KV_SZ(unixsocket), "unixsocket"},
-        {KV_OFF(pidfile), KV_SZ(pidfile), "pidfile"},
-        {KV_OFF(logfile), KV_SZ(logfile), "logfile"},
-        {KV_OFF(dir), KV_SZ(dir), "dir"},
+        { KV_OFF(unixsocket), KV_SZ(unixsocket), "unixsocket" },
+        { KV_OFF(pidfile), KV_SZ(pidfile), "pidfile" },
+        { KV_OFF(logfile), KV_SZ(logfile), "logfile" },
+        { KV_OFF(dir), KV_SZ(dir), "dir" },
     };
 
     if (conf->port == 0 && conf->unixsocket[0] == '\0') {
@@ -603,6 +609,11 @@ static int kv_conf_finish(kv_conf_t *conf, const char *file,
         return kv_conf_errw(err, errlen, file, where, "io-backend",
                             "\"io-backend\" \"io_uring\" is not available "
                             "in this version: use \"auto\" or \"epoll\"");
+    }
+    if (conf->shard_ring_size & (conf->shard_ring_size - 1)) {
+        return kv_conf_errw(err, errlen, file, where, "shard-ring-size",
+                            "\"shard-ring-size\" must be a power of two, "
+                            "such as \"256kb\" or \"1mb\"");
     }
     if (!kv_proc_affinity_valid(conf->worker_cpu_affinity)) {
         return kv_conf_errw(err, errlen, file, where, "worker-cpu-affinity",
@@ -649,11 +660,10 @@ static int kv_conf_finish(kv_conf_t *conf, const char *file,
         if (file[0] == '/' || base[0] == '\0') {
             snprintf(conf->conf_file, sizeof(conf->conf_file), "%s", file);
         } else {
-            const char *bn = strrchr(file, '/') ? strrchr(file, '/') + 1
-                                                : file;
+            const char *bn = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
             if ((size_t) snprintf(conf->conf_file, sizeof(conf->conf_file),
-                                  "%s/%s", base, bn) >=
-                sizeof(conf->conf_file)) {
+                                  "%s/%s", base,
+                                  bn) >= sizeof(conf->conf_file)) {
                 return kv_conf_errf(err, errlen, file, 0,
                                     "the file name is too long");
             }
@@ -702,8 +712,10 @@ static int kv_conf_parse(kv_conf_t *conf, config_t *cf, int ok,
         const char *etext = config_error_text(cf);
 
         if (config_error_type(cf) == CONFIG_ERR_FILE_IO && eline == 0) {
-            rc = kv_conf_errf(err, errlen, NULL, 0, "open() \"%s\" failed "
-                              "(%d: %s)", name, errno, strerror(errno));
+            rc = kv_conf_errf(err, errlen, NULL, 0,
+                              "open() \"%s\" failed "
+                              "(%d: %s)",
+                              name, errno, strerror(errno));
         } else {
             rc = kv_conf_errf(err, errlen, efile ? efile : name, eline, "%s",
                               etext ? etext : "syntax error");
@@ -760,7 +772,7 @@ static char *kv_conf_slurp(const char *file)
 int kv_conf_load(kv_conf_t *conf, const char *file, char *err, size_t errlen)
 {
     config_t cf;
-    kv_conf_src_t src = {kv_conf_slurp(file), file, NULL};
+    kv_conf_src_t src = { kv_conf_slurp(file), file, NULL };
     char dir[KV_CONF_PATH_MAX];
     int ok, rc;
 

@@ -56,6 +56,8 @@ typedef struct {
     int shutdown_timeout;
     int io_backend;
     int hz;
+    int databases;
+    long long shard_ring_size;
     int daemonize;
     char pidfile[KV_CONF_PATH_MAX];
     /* logging */
@@ -74,10 +76,10 @@ typedef struct {
 typedef struct {
     const char *name;
     kv_conf_type_t type;
-    size_t offset;          /* into kv_conf_t */
-    size_t size;            /* of the field, for strings */
-    const char *def;        /* the default, written as in the file */
-    long long min, max;     /* for INT, SIZE, WORKERS */
+    size_t offset;            /* into kv_conf_t */
+    size_t size;              /* of the field, for strings */
+    const char *def;          /* the default, written as in the file */
+    long long min, max;       /* for INT, SIZE, WORKERS */
     const char *const *words; /* for ENUM, NULL terminated */
     const int *values;        /* for ENUM, parallel to words */
     unsigned flags;

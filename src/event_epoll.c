@@ -27,8 +27,7 @@ typedef struct {
     char buf[KV_EPOLL_READ_BUF];
 } kv_epoll_t;
 
-static void kv_epoll_post(kv_epoll_t *ep, kv_io_t *io, kv_op_t op,
-                          ssize_t res)
+static void kv_epoll_post(kv_epoll_t *ep, kv_io_t *io, kv_op_t op, ssize_t res)
 {
     io->pending_op = op;
     io->pending_res = res;
@@ -151,8 +150,8 @@ static ssize_t kv_epoll_writev(kv_io_t *io)
     return n < 0 ? -errno : n;
 }
 
-static int kv_epoll_send(kv_loop_t *loop, kv_io_t *io,
-                         const struct iovec *iov, int iovcnt)
+static int kv_epoll_send(kv_loop_t *loop, kv_io_t *io, const struct iovec *iov,
+                         int iovcnt)
 {
     kv_epoll_t *ep = loop->backend;
     ssize_t n;
@@ -280,6 +279,10 @@ static int kv_epoll_run_once(kv_loop_t *loop, int timeout_ms)
     kv_epoll_t *ep = loop->backend;
     int n;
 
+    /* Results queued since the last turn go first, before epoll_wait():
+     * a close delivered now may free an io, and the events epoll_wait()
+     * returns must not name freed ones. */
+    kv_epoll_deliver_pending(loop);
     if (ep->pending_head != NULL) {
         timeout_ms = 0;
     }
@@ -291,7 +294,6 @@ static int kv_epoll_run_once(kv_loop_t *loop, int timeout_ms)
         }
         n = 0;
     }
-    kv_epoll_deliver_pending(loop);
     for (int i = 0; i < n; i++) {
         kv_io_t *io = ep->events[i].data.ptr;
         uint32_t revents = ep->events[i].events;

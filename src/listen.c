@@ -56,8 +56,7 @@ static int kv_listen_socket(const kv_addr_t *a, int reuseport, int backlog)
 {
     int fd, on = 1;
 
-    fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                0);
+    fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         kv_log(KV_LOG_EMERG, errno, "socket() for %s failed", a->name);
         return -1;
@@ -123,14 +122,12 @@ static int kv_listen_unix(kv_listen_set_t *set, const kv_conf_t *conf)
     }
     if (conf->unixsocketperm != 0 &&
         chmod(conf->unixsocket, (mode_t) conf->unixsocketperm) < 0) {
-        kv_log(KV_LOG_EMERG, errno, "chmod() \"%s\" failed",
-               conf->unixsocket);
+        kv_log(KV_LOG_EMERG, errno, "chmod() \"%s\" failed", conf->unixsocket);
         close(fd);
         return KV_ERROR;
     }
     if (listen(fd, conf->tcp_backlog) < 0) {
-        kv_log(KV_LOG_EMERG, errno, "listen() on %s failed",
-               conf->unixsocket);
+        kv_log(KV_LOG_EMERG, errno, "listen() on %s failed", conf->unixsocket);
         close(fd);
         return KV_ERROR;
     }

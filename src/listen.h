@@ -14,9 +14,9 @@
 
 typedef struct {
     int fd;
-    int slot;        /* owning worker slot, -1: shared by all */
+    int slot; /* owning worker slot, -1: shared by all */
     int is_unix;
-    char name[128];  /* "127.0.0.1:6379", "[::1]:6379", "/path.sock" */
+    char name[128]; /* "127.0.0.1:6379", "[::1]:6379", "/path.sock" */
 } kv_listen_t;
 
 typedef struct {

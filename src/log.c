@@ -7,7 +7,8 @@
 #include <time.h>
 
 static const char *const kv_log_levels[] = {
-    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"};
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"
+};
 
 static int kv_log_level = KV_LOG_NOTICE;
 static int kv_log_slot = -1;
@@ -130,8 +131,7 @@ void kv_log_stderr(int level, int err, const char *fmt, ...)
     va_list ap;
     int n;
 
-    n = snprintf(buf, sizeof(buf), KV_NAME ": [%s] ",
-                 kv_log_level_name(level));
+    n = snprintf(buf, sizeof(buf), KV_NAME ": [%s] ", kv_log_level_name(level));
     va_start(ap, fmt);
     n += vsnprintf(buf + n, sizeof(buf) - (size_t) n, fmt, ap);
     va_end(ap);

@@ -64,11 +64,11 @@ size_t kv_log_format(char *buf, size_t len, time_t now, int level, pid_t pid,
 
 void kv_log(int level, int err, const char *fmt, ...) KV_PRINTF(3, 4);
 
-#define kv_log_error(level, err, ...)                                        \
-    do {                                                                     \
-        if ((level) <= kv_log_get_level()) {                                 \
-            kv_log(level, err, __VA_ARGS__);                                 \
-        }                                                                    \
+#define kv_log_error(level, err, ...)                                          \
+    do {                                                                       \
+        if ((level) <= kv_log_get_level()) {                                   \
+            kv_log(level, err, __VA_ARGS__);                                   \
+        }                                                                      \
     } while (0)
 
 #define kv_log_debug(...) kv_log_error(KV_LOG_DEBUG, 0, __VA_ARGS__)

@@ -33,7 +33,7 @@ static int kv_signal_reload(pid_t pid)
     sigset_t set;
     siginfo_t si;
     union sigval v;
-    struct timespec ts = {1, 0};
+    struct timespec ts = { 1, 0 };
 
     sigemptyset(&set);
     sigaddset(&set, KV_SIG_RELOAD_REPLY);
@@ -84,8 +84,7 @@ static int kv_signal_master(const kv_conf_t *conf, kv_signal_t which)
     }
     pid = kv_pidfile_read(conf->pidfile);
     if (pid < 0) {
-        kv_log_stderr(KV_LOG_ERR, errno, "open() \"%s\" failed",
-                      conf->pidfile);
+        kv_log_stderr(KV_LOG_ERR, errno, "open() \"%s\" failed", conf->pidfile);
         return 1;
     }
     if (pid == 0) {
@@ -96,7 +95,7 @@ static int kv_signal_master(const kv_conf_t *conf, kv_signal_t which)
     if (which == KV_SIG_RELOAD) {
         return kv_signal_reload(pid);
     }
-    signo = which == KV_SIG_STOP ? SIGTERM
+    signo = which == KV_SIG_STOP   ? SIGTERM
             : which == KV_SIG_QUIT ? SIGQUIT
                                    : SIGUSR1;
     if (kill(pid, signo) < 0) {
@@ -109,9 +108,9 @@ static int kv_signal_master(const kv_conf_t *conf, kv_signal_t which)
     }
     /* stop and quit return once the master is gone, so that
      * "kevyd -s stop && kevyd -c ..." never races the old master. */
-    int64_t deadline = kv_mono_ms() +
-                       (int64_t) (conf->shutdown_timeout + KV_SIGNAL_GRACE_S) *
-                           1000;
+    int64_t deadline =
+        kv_mono_ms() +
+        (int64_t) (conf->shutdown_timeout + KV_SIGNAL_GRACE_S) * 1000;
     while (kv_proc_alive(pid)) {
         if (kv_mono_ms() > deadline) {
             kv_log_stderr(KV_LOG_ERR, 0,
@@ -151,8 +150,7 @@ int main(int argc, char **argv)
     if (kv_conf_load(&conf, args.conf_file, err, sizeof(err)) != KV_OK) {
         kv_log_stderr(KV_LOG_EMERG, 0, "%s", err);
         if (args.action == KV_ACT_TEST || args.action == KV_ACT_DUMP) {
-            fprintf(stderr,
-                    KV_NAME ": configuration file %s test failed\n",
+            fprintf(stderr, KV_NAME ": configuration file %s test failed\n",
                     args.conf_file);
         } else if (args.action == KV_ACT_SIGNAL &&
                    args.signal == KV_SIG_RELOAD) {
@@ -160,7 +158,7 @@ int main(int argc, char **argv)
              * leave the running master alone. */
             fprintf(stderr,
                     KV_NAME ": reload refused: %s is invalid, the running "
-                    "configuration is kept\n",
+                            "configuration is kept\n",
                     args.conf_file);
         }
         return 1;
@@ -170,8 +168,8 @@ int main(int argc, char **argv)
     case KV_ACT_DUMP:
         if (!args.quiet) {
             fprintf(stderr,
-                    KV_NAME ": the configuration file %s syntax is ok\n"
-                    KV_NAME ": configuration file %s test is successful\n",
+                    KV_NAME ": the configuration file %s syntax is ok\n" KV_NAME
+                            ": configuration file %s test is successful\n",
                     args.conf_file, args.conf_file);
         }
         if (args.action == KV_ACT_DUMP) {

@@ -33,7 +33,9 @@
 #include "listen.h"
 #include "log.h"
 #include "proc.h"
+#include "shard.h"
 #include "shm.h"
+#include "xshard.h"
 #include "worker.h"
 
 #define KV_FAST_CRASH_MS 10000
@@ -48,6 +50,7 @@ typedef struct {
     pid_t pid;
     int channel; /* master's end, -1 when none */
     int ready;
+    int drained; /* stopping: its clients are all served */
     int fast_crashes;
     int64_t spawned_ms;
     int64_t respawn_at_ms; /* 0: no respawn scheduled */
@@ -209,8 +212,8 @@ static void kv_master_crashed(int slot, pid_t pid, int fatal)
     }
     if (s->fast_crashes >= KV_FAST_CRASH_LIMIT) {
         kv_log(KV_LOG_EMERG, 0,
-               "worker %d crashed %d times in a row, giving up; stopping",
-               slot, s->fast_crashes);
+               "worker %d crashed %d times in a row, giving up; stopping", slot,
+               s->fast_crashes);
         kv_master.exit_code = 1;
         kv_master_stop("giving up on a crashing worker");
         return;
@@ -228,6 +231,45 @@ static void kv_master_crashed(int slot, pid_t pid, int fatal)
            "%lld ms",
            slot, s->fast_crashes, slot, (long long) delay);
     s->respawn_at_ms = now + delay;
+}
+
+/*
+ * Worker slot died: release what it had claimed from its inbound rings
+ * (its replacement starts after that), and tell every other worker how far
+ * it had read their ring, so they fail exactly the requests it took.
+ */
+static void kv_master_peer_died(int slot)
+{
+    uint64_t pos[KV_MAX_WORKERS];
+
+    if (kv_master.nslots < 2) {
+        return;
+    }
+    kv_xshard_release_dead(&kv_master.shm, slot);
+    kv_shard_recover_consumer(&kv_master.shm, slot, pos);
+    for (int i = 0; i < kv_master.nslots; i++) {
+        kv_slot_t *s = &kv_master.slots[i];
+        if (i != slot && s->pid > 0) {
+            (void) kv_channel_write(s->channel, KV_CH_PEER_DIED, slot, pos[i]);
+        }
+    }
+}
+
+/* Stopping, and every live worker has served its clients: let them go. */
+static void kv_master_check_drained(void)
+{
+    for (int i = 0; i < kv_master.nslots; i++) {
+        if (kv_master.slots[i].pid > 0 && !kv_master.slots[i].drained) {
+            return;
+        }
+    }
+    for (int i = 0; i < kv_master.nslots; i++) {
+        kv_slot_t *s = &kv_master.slots[i];
+        if (s->pid > 0 &&
+            kv_channel_write(s->channel, KV_CH_TERMINATE, i, 0) != KV_OK) {
+            (void) kill(s->pid, SIGKILL);
+        }
+    }
 }
 
 static void kv_master_reap(void)
@@ -254,14 +296,16 @@ static void kv_master_reap(void)
             fatal = code == KV_EXIT_FATAL;
             kv_log(code == 0 && kv_master.stopping ? KV_LOG_NOTICE
                                                    : KV_LOG_ALERT,
-                   0, "worker %d (pid %d) exited with code %d", slot,
-                   (int) pid, code);
+                   0, "worker %d (pid %d) exited with code %d", slot, (int) pid,
+                   code);
         }
         s->pid = 0;
         s->ready = 0;
+        s->drained = 0;
         kv_master_close_channel(s);
         atomic_store(&kv_master.shm.hdr->slots[slot].pid, 0);
         atomic_store(&kv_master.shm.hdr->slots[slot].state, KV_SLOT_EMPTY);
+        kv_master_peer_died(slot);
         if (!kv_master.stopping) {
             kv_master_crashed(slot, pid, fatal);
         }
@@ -271,6 +315,9 @@ static void kv_master_reap(void)
     }
     if (kv_master.stopping && kv_master_live_workers() == 0) {
         kv_master_finish();
+    }
+    if (kv_master.stopping) {
+        kv_master_check_drained();
     }
 }
 
@@ -309,9 +356,9 @@ static void kv_master_spawn(int slot)
             }
         }
         atomic_store(&ss->pid, (int32_t) getpid());
-        kv_worker_main(slot, kv_master.nslots, &kv_master.conf,
-                       &kv_master.shm, &kv_master.listen, fds[1],
-                       kv_master.run_id, kv_master.executable);
+        kv_worker_main(slot, kv_master.nslots, &kv_master.conf, &kv_master.shm,
+                       &kv_master.listen, fds[1], kv_master.run_id,
+                       kv_master.executable);
     }
     close(fds[1]);
     s->pid = pid;
@@ -355,8 +402,10 @@ static void kv_master_channel(int slot)
                     kv_log(KV_LOG_NOTICE, 0, "ready to accept connections");
                 }
             } else {
-                kv_log(KV_LOG_NOTICE, 0, "worker %d (pid %d) is serving "
-                       "again", slot, (int) s->pid);
+                kv_log(KV_LOG_NOTICE, 0,
+                       "worker %d (pid %d) is serving "
+                       "again",
+                       slot, (int) s->pid);
             }
             break;
         case KV_CH_CONFIG_ACK:
@@ -365,6 +414,12 @@ static void kv_master_channel(int slot)
             break;
         case KV_CH_SHUTDOWN:
             kv_master_stop("SHUTDOWN requested by a client");
+            break;
+        case KV_CH_DRAINED:
+            s->drained = 1;
+            if (kv_master.stopping) {
+                kv_master_check_drained();
+            }
             break;
         default:
             kv_log(KV_LOG_ALERT, 0, "unexpected %s message from worker %d",
@@ -488,8 +543,7 @@ static void kv_master_reply_waiters(int ok)
     for (int i = 0; i < kv_master.nwaiters; i++) {
         union sigval v;
         v.sival_int = ok ? 0 : 1;
-        if (sigqueue(kv_master.reload_waiters[i], KV_SIG_RELOAD_REPLY, v) <
-                0 &&
+        if (sigqueue(kv_master.reload_waiters[i], KV_SIG_RELOAD_REPLY, v) < 0 &&
             errno != ESRCH) {
             kv_log(KV_LOG_WARN, errno, "sigqueue() to %d failed",
                    (int) kv_master.reload_waiters[i]);
@@ -508,8 +562,7 @@ static int kv_master_timeout(void)
             next = at;
         }
     }
-    if (kv_master.stopping &&
-        (next < 0 || kv_master.stop_deadline_ms < next)) {
+    if (kv_master.stopping && (next < 0 || kv_master.stop_deadline_ms < next)) {
         next = kv_master.stop_deadline_ms;
     }
     if (next < 0) {
@@ -628,21 +681,22 @@ int kv_master_run(const kv_conf_t *conf, int argc, char *const argv[])
         old = kv_pidfile_read(conf->pidfile);
         if (old > 0 && old != getpid() && kv_proc_is_kevyd(old)) {
             kv_log(KV_LOG_EMERG, 0,
-                   "kevyd is already running (pid %d, pid file %s)",
-                   (int) old, conf->pidfile);
+                   "kevyd is already running (pid %d, pid file %s)", (int) old,
+                   conf->pidfile);
             return 1;
         }
     }
     if (kv_log_open(conf->logfile) != KV_OK) {
         return 1;
     }
-    kv_log(KV_LOG_NOTICE, 0, "kevyd/%s starting, configuration %s, %d "
-           "workers", KV_VERSION, conf->conf_file, kv_master.nslots);
+    kv_log(KV_LOG_NOTICE, 0,
+           "kevyd/%s starting, configuration %s, %d "
+           "workers",
+           KV_VERSION, conf->conf_file, kv_master.nslots);
     if (kv_master_chdir(conf->dir) != KV_OK) {
         return 1;
     }
-    if (kv_listen_open(&kv_master.listen, conf, kv_master.nslots) !=
-        KV_OK) {
+    if (kv_listen_open(&kv_master.listen, conf, kv_master.nslots) != KV_OK) {
         return 1;
     }
     if (conf->daemonize) {

@@ -73,8 +73,8 @@ int kv_string2ll(const char *s, size_t len, long long *out)
 size_t kv_ll2str(char *buf, long long v)
 {
     char tmp[24];
-    unsigned long long u = v < 0 ? 0 - (unsigned long long) v
-                                 : (unsigned long long) v;
+    unsigned long long u =
+        v < 0 ? 0 - (unsigned long long) v : (unsigned long long) v;
     size_t n = 0, len = 0;
 
     do {
@@ -206,12 +206,23 @@ int kv_resp_split_inline(kv_resp_parser_t *p, const char *line, size_t len)
                     i++;
                     char e = KV_AT(i);
                     switch (e) {
-                    case 'n': e = '\n'; break;
-                    case 'r': e = '\r'; break;
-                    case 't': e = '\t'; break;
-                    case 'b': e = '\b'; break;
-                    case 'a': e = '\a'; break;
-                    default: break;
+                    case 'n':
+                        e = '\n';
+                        break;
+                    case 'r':
+                        e = '\r';
+                        break;
+                    case 't':
+                        e = '\t';
+                        break;
+                    case 'b':
+                        e = '\b';
+                        break;
+                    case 'a':
+                        e = '\a';
+                        break;
+                    default:
+                        break;
                     }
                     if (kv_resp_ibuf_put(p, &n, e) != KV_OK) {
                         return -2;
@@ -308,8 +319,8 @@ static int kv_resp_parse_inline(kv_resp_parser_t *p, const char *buf,
     int n;
 
     /* Redis searches with strchr(): a NUL byte ends the search. */
-    const char *nul = memchr(start, '\0', nl ? (size_t) (nl - start)
-                                             : len - *pos);
+    const char *nul =
+        memchr(start, '\0', nl ? (size_t) (nl - start) : len - *pos);
     if (nul != NULL) {
         nl = NULL;
     }
@@ -342,9 +353,8 @@ static int kv_resp_parse_inline(kv_resp_parser_t *p, const char *buf,
     return kv_resp_finish(p, p->ibuf, argc);
 }
 
-int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len,
-                  size_t *pos, const kv_resp_limits_t *lim, int *argc,
-                  const char **err)
+int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
+                  const kv_resp_limits_t *lim, int *argc, const char **err)
 {
     long long ll;
     ssize_t cr;
@@ -405,8 +415,8 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len,
                     *err = msg;
                     return KV_ERROR;
                 }
-                if (!kv_string2ll(buf + p->cur + 1,
-                                  (size_t) cr - p->cur - 1, &ll) ||
+                if (!kv_string2ll(buf + p->cur + 1, (size_t) cr - p->cur - 1,
+                                  &ll) ||
                     ll < 0 || ll > lim->max_bulk_len) {
                     *err = "Protocol error: invalid bulk length";
                     return KV_ERROR;

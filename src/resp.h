@@ -31,16 +31,16 @@ typedef struct {
 } kv_resp_limits_t;
 
 typedef struct {
-    size_t cur;       /* scan position inside the current command */
-    int mbulk;        /* arguments still to read; 0: between commands */
-    long long bulk;   /* length of the bulk being read, -1: need "$n" */
-    int argc;         /* arguments complete so far */
+    size_t cur;     /* scan position inside the current command */
+    int mbulk;      /* arguments still to read; 0: between commands */
+    long long bulk; /* length of the bulk being read, -1: need "$n" */
+    int argc;       /* arguments complete so far */
     int cap;
-    size_t *off;      /* argument i: buf + off[2i], length off[2i + 1] */
-    int is_inline;    /* the finished command's args live in ibuf */
-    char *ibuf;       /* unescaped inline arguments */
+    size_t *off;   /* argument i: buf + off[2i], length off[2i + 1] */
+    int is_inline; /* the finished command's args live in ibuf */
+    char *ibuf;    /* unescaped inline arguments */
     size_t ibuf_cap;
-    kv_str_t *argv;   /* the finished command, valid until the next call */
+    kv_str_t *argv; /* the finished command, valid until the next call */
     int argv_cap;
 } kv_resp_parser_t;
 
@@ -58,9 +58,8 @@ void kv_resp_parser_free(kv_resp_parser_t *p);
  * buf must stay unchanged between calls except for bytes appended, or a
  * prefix removed with kv_resp_shift().
  */
-int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len,
-                  size_t *pos, const kv_resp_limits_t *lim, int *argc,
-                  const char **err);
+int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
+                  const kv_resp_limits_t *lim, int *argc, const char **err);
 
 /* The caller removed n bytes from the front of its buffer. */
 void kv_resp_shift(kv_resp_parser_t *p, size_t n);

@@ -6,14 +6,20 @@
 #include <sys/mman.h>
 
 #include "log.h"
+#include "shard.h"
 
 int kv_shm_create(kv_shm_t *shm, unsigned nslots, const kv_conf_t *conf)
 {
-    size_t size = sizeof(kv_shm_header_t);
+    size_t size = sizeof(kv_shm_header_t), ring_off;
     long page = sysconf(_SC_PAGESIZE);
     void *p;
 
     size = (size + (size_t) page - 1) & ~((size_t) page - 1);
+    ring_off = size;
+    size += kv_shard_shm_size((int) nslots, (size_t) conf->shard_ring_size);
+    for (int i = 0; i < KV_MAX_WORKERS; i++) {
+        shm->eventfd[i] = -1;
+    }
     shm->fd = memfd_create("kevyd-shm", MFD_CLOEXEC);
     if (shm->fd < 0) {
         kv_log(KV_LOG_EMERG, errno, "memfd_create() failed");
@@ -37,7 +43,14 @@ int kv_shm_create(kv_shm_t *shm, unsigned nslots, const kv_conf_t *conf)
     shm->hdr->version = KV_SHM_VERSION;
     shm->hdr->size = size;
     shm->hdr->nslots = nslots;
+    shm->hdr->ring_off = ring_off;
+    shm->hdr->ring_size = (uint64_t) conf->shard_ring_size;
     kv_shm_conf_publish(shm, conf);
+    if (kv_shard_format(shm, (int) nslots, (size_t) conf->shard_ring_size) !=
+        KV_OK) {
+        kv_shm_destroy(shm);
+        return KV_ERROR;
+    }
     return KV_OK;
 }
 
@@ -56,8 +69,8 @@ void kv_shm_destroy(kv_shm_t *shm)
 uint64_t kv_shm_conf_publish(kv_shm_t *shm, const kv_conf_t *conf)
 {
     kv_shm_header_t *h = shm->hdr;
-    uint64_t epoch = atomic_load_explicit(&h->conf_epoch,
-                                          memory_order_relaxed) + 1;
+    uint64_t epoch =
+        atomic_load_explicit(&h->conf_epoch, memory_order_relaxed) + 1;
     kv_shm_conf_t *b = &h->conf[epoch % 2];
     uint64_t seq = atomic_load_explicit(&b->seq, memory_order_relaxed);
 
@@ -76,8 +89,8 @@ uint64_t kv_shm_conf_read(kv_shm_t *shm, kv_conf_t *conf)
     kv_shm_header_t *h = shm->hdr;
 
     for (;;) {
-        uint64_t epoch = atomic_load_explicit(&h->conf_epoch,
-                                              memory_order_acquire);
+        uint64_t epoch =
+            atomic_load_explicit(&h->conf_epoch, memory_order_acquire);
         kv_shm_conf_t *b = &h->conf[epoch % 2];
         uint64_t s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
 

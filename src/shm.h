@@ -10,8 +10,8 @@
  *   +--------------------------------------------------------------+
  *   | kv_shm_header_t  magic, layout version, size, nslots          |
  *   |                  conf_epoch (the newest live configuration)   |
- *   |                  ring_off, ring_size (reserved for the SPSC    |
- *   |                  rings of the data path; 0 in this version)    |
+ *   |                  ring_off, ring_size: where the rings start    |
+ *   |                  and the data size of each                    |
  *   +--------------------------------------------------------------+
  *   | kv_shm_slot_t[KV_MAX_WORKERS]   one cache line each:           |
  *   |                  pid, generation (bumped on every spawn),     |
@@ -20,6 +20,11 @@
  *   | kv_shm_conf_t[2]  the live configuration, double buffered:    |
  *   |                  epoch E lives in buffer E % 2, guarded by a  |
  *   |                  sequence counter (odd while being written)   |
+ *   +--------------------------------------------------------------+
+ *   | rings            at ring_off: nslots x nslots rings of        |
+ *   |                  ring_size bytes (shard.h, ring.h); ring      |
+ *   |                  (i, j) is written by i and read by j; the    |
+ *   |                  diagonal is unused                           |
  *   +--------------------------------------------------------------+
  *
  * Writers: the master writes the header, the conf buffers and a slot's pid
@@ -51,6 +56,8 @@ typedef struct {
     _Atomic uint32_t state;
     _Atomic uint32_t doorbell; /* futex word */
     _Atomic uint32_t sleeping; /* 1 while the worker is parked */
+    /* bit i: worker i waits for room in ring (i, this slot) */
+    _Atomic uint64_t space_waiters;
 } kv_shm_slot_t;
 
 typedef struct {
@@ -67,6 +74,8 @@ typedef struct {
     _Atomic uint64_t conf_epoch;
     uint64_t ring_off;
     uint64_t ring_size;
+    /* the cross-shard lock of xshard.h: 0 free, slot + 1 held */
+    _Atomic uint32_t xlock;
     _Alignas(KV_CACHE_LINE) kv_shm_slot_t slots[KV_MAX_WORKERS];
     kv_shm_conf_t conf[2];
 } kv_shm_header_t;
@@ -75,6 +84,9 @@ typedef struct {
     kv_shm_header_t *hdr;
     size_t size;
     int fd;
+    /* Not shared memory, but created with it and inherited by every
+     * worker: each slot's doorbell eventfd (epoll cannot wait on a futex). */
+    int eventfd[KV_MAX_WORKERS];
 } kv_shm_t;
 
 /* Create, size and map the region (master, before forking). */

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "alloc.h"
+#include "db.h"
 #include "log.h"
 #include "worker.h"
 
@@ -52,8 +53,7 @@ typedef struct {
     size_t len, cap;
 } kv_info_t;
 
-static void kv_info_add(kv_info_t *info, const char *fmt, ...)
-    KV_PRINTF(2, 3);
+static void kv_info_add(kv_info_t *info, const char *fmt, ...) KV_PRINTF(2, 3);
 
 static void kv_info_add(kv_info_t *info, const char *fmt, ...)
 {
@@ -119,8 +119,7 @@ static void kv_info_server(kv_info_t *info)
                 "worker_id:%d\r\n"
                 "worker_processes:%d\r\n",
                 KV_REDIS_VERSION, KV_VERSION, un.sysname, un.release,
-                un.machine, (int) (sizeof(long) * 8),
-                kv_worker.loop.ops->name,
+                un.machine, (int) (sizeof(long) * 8), kv_worker.loop.ops->name,
 #ifdef __GNUC__
                 __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
 #else
@@ -134,34 +133,116 @@ static void kv_info_server(kv_info_t *info)
                 kv_worker.nslots);
 }
 
+static void kv_info_clients(kv_info_t *info)
+{
+    kv_info_add(info,
+                "# Clients\r\n"
+                "connected_clients:%u\r\n"
+                "cluster_connections:0\r\n"
+                "maxclients:%d\r\n"
+                "client_recent_max_input_buffer:0\r\n"
+                "client_recent_max_output_buffer:0\r\n"
+                "blocked_clients:0\r\n"
+                "tracking_clients:0\r\n"
+                "clients_in_timeout_table:0\r\n",
+                kv_worker.nclients, kv_worker.conf.maxclients);
+}
+
+static void kv_info_memory(kv_info_t *info)
+{
+    kv_info_add(info,
+                "# Memory\r\n"
+                "used_memory:%zu\r\n"
+                "maxmemory:0\r\n"
+                "maxmemory_policy:noeviction\r\n",
+                kv_used_memory());
+}
+
+static void kv_info_stats(kv_info_t *info)
+{
+    kv_info_add(info,
+                "# Stats\r\n"
+                "total_connections_received:%llu\r\n"
+                "total_commands_processed:%llu\r\n"
+                "expired_keys:%llu\r\n"
+                "evicted_keys:0\r\n"
+                "keyspace_hits:%llu\r\n"
+                "keyspace_misses:%llu\r\n",
+                kv_worker.total_connections, kv_worker.total_commands,
+                kv_stat_expired_keys, kv_stat_keyspace_hits,
+                kv_stat_keyspace_misses);
+}
+
+static void kv_info_keyspace(kv_info_t *info)
+{
+    kv_info_add(info, "# Keyspace\r\n");
+    for (int i = 0; i < kv_db_count(); i++) {
+        kv_db_t *db = kv_db_get(i);
+        uint64_t keys = kv_dict_size(&db->dict);
+        if (keys > 0) {
+            kv_info_add(info, "db%d:keys=%llu,expires=%u,avg_ttl=%lld\r\n", i,
+                        (unsigned long long) keys, db->nvol, db->avg_ttl);
+        }
+    }
+}
+
+typedef struct {
+    const char *name;
+    void (*fn)(kv_info_t *info);
+    int in_default;
+} kv_info_section_t;
+
+static const kv_info_section_t kv_info_sections[] = {
+    { "server", kv_info_server, 1 },     { "clients", kv_info_clients, 1 },
+    { "memory", kv_info_memory, 1 },     { "stats", kv_info_stats, 1 },
+    { "keyspace", kv_info_keyspace, 1 },
+};
+
 /*
- * INFO [section ...]. Only the server section exists in this stage; the
- * default and "all"/"everything" print it, unknown sections print nothing
- * (as Redis does).
+ * INFO [section ...]: "default", "all" and "everything" name every
+ * section kevyd has; unknown sections print nothing, as in Redis. With
+ * several workers each one prints its own and the router adds them up.
  */
 void kv_cmd_info(kv_client_t *c)
 {
-    kv_info_t info = {kv_malloc(1024), 0, 1024};
-    int all = c->argc == 1, server = 0;
+    kv_info_t info = { kv_malloc(1024), 0, 1024 };
+    int want[KV_ARRAY_LEN(kv_info_sections)] = { 0 }, printed = 0;
 
-    for (int i = 1; i < c->argc; i++) {
-        if (kv_arg_is(&c->argv[i], "server") ||
-            kv_arg_is(&c->argv[i], "default") ||
-            kv_arg_is(&c->argv[i], "all") ||
-            kv_arg_is(&c->argv[i], "everything")) {
-            server = 1;
-        }
-    }
     if (info.p == NULL) {
-        kv_reply_error(c, "-OOM command not allowed when used memory > "
-                          "'maxmemory'.");
+        kv_reply_oom(c);
         return;
     }
-    if (all || server) {
-        kv_info_server(&info);
+    for (size_t s = 0; s < KV_ARRAY_LEN(kv_info_sections); s++) {
+        if (c->argc == 1) {
+            want[s] = kv_info_sections[s].in_default;
+        }
+        for (int i = 1; i < c->argc; i++) {
+            if (kv_arg_is(&c->argv[i], kv_info_sections[s].name) ||
+                kv_arg_is(&c->argv[i], "default") ||
+                kv_arg_is(&c->argv[i], "all") ||
+                kv_arg_is(&c->argv[i], "everything")) {
+                want[s] = 1;
+            }
+        }
+    }
+    for (size_t s = 0; s < KV_ARRAY_LEN(kv_info_sections); s++) {
+        if (want[s]) {
+            if (printed++) {
+                kv_info_add(&info, "\r\n");
+            }
+            kv_info_sections[s].fn(&info);
+        }
     }
     kv_reply_bulk(c, info.p, info.len);
     kv_free(info.p);
+}
+
+/* "@randomkey": [dbsize, RANDOMKEY] of this shard, for the router. */
+void kv_cmd_int_randomkey(kv_client_t *c)
+{
+    kv_reply_array(c, 2);
+    kv_reply_int(c, (long long) kv_dict_size(&c->db->dict));
+    kv_cmd_randomkey(c);
 }
 
 /*
@@ -198,8 +279,9 @@ void kv_cmd_shutdown(kv_client_t *c)
         return;
     }
     if (save) {
-        kv_log(KV_LOG_WARN, 0, "SHUTDOWN SAVE refused: this version has no "
-                               "persistence");
+        kv_log(KV_LOG_WARN, 0,
+               "SHUTDOWN SAVE refused: this version has no "
+               "persistence");
         kv_reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
         return;
     }
@@ -210,4 +292,17 @@ void kv_cmd_shutdown(kv_client_t *c)
         return;
     }
     /* Like Redis: no reply, the connection closes as the server stops. */
+}
+
+void kv_cmd_time(kv_client_t *c)
+{
+    int64_t us = kv_wall_us();
+    char buf[32];
+    size_t n;
+
+    kv_reply_array(c, 2);
+    n = kv_ll2str(buf, us / 1000000);
+    kv_reply_bulk(c, buf, n);
+    n = kv_ll2str(buf, us % 1000000);
+    kv_reply_bulk(c, buf, n);
 }

@@ -20,8 +20,14 @@
 #include <sys/signalfd.h>
 
 #include "channel.h"
+#include "db.h"
 #include "log.h"
 #include "proc.h"
+#include "route.h"
+#include "shard.h"
+
+/* Share of each cron period active expiry may use (Redis: 25%). */
+#define KV_EXPIRE_CYCLE_PERCENT 25
 
 kv_worker_t kv_worker;
 
@@ -76,7 +82,7 @@ static void kv_worker_channel(kv_io_t *io, kv_op_t op, ssize_t res,
             kv_worker_stop("asked to stop by the master");
             break;
         case KV_CH_TERMINATE:
-            kv_log(KV_LOG_NOTICE, 0, "terminating");
+            kv_log(KV_LOG_NOTICE, 0, "worker %d exiting", kv_worker.slot);
             exit(0);
         case KV_CH_REOPEN:
             if (kv_log_reopen() == KV_OK) {
@@ -85,6 +91,13 @@ static void kv_worker_channel(kv_io_t *io, kv_op_t op, ssize_t res,
             break;
         case KV_CH_CONFIG:
             kv_worker_apply_conf();
+            break;
+        case KV_CH_PEER_DIED:
+            kv_log(KV_LOG_NOTICE, 0,
+                   "worker %d died, failing what it had "
+                   "taken from us",
+                   msg.slot);
+            kv_route_peer_died(msg.slot, msg.arg);
             break;
         default:
             kv_log(KV_LOG_ALERT, 0, "unexpected %s message on channel",
@@ -112,6 +125,12 @@ static void kv_worker_signal(kv_io_t *io, kv_op_t op, ssize_t res,
                        : si.ssi_signo == SIGINT ? "received SIGINT"
                                                 : "received SIGQUIT");
     }
+}
+
+static void kv_worker_bell(kv_io_t *io, kv_op_t op, ssize_t res,
+                           const char *data)
+{
+    kv_shard_bell_drain();
 }
 
 static void kv_worker_accept(kv_io_t *io, kv_op_t op, ssize_t res,
@@ -147,6 +166,20 @@ static void kv_worker_stop(const char *why)
         kv_io_close(&kv_worker.loop, &kv_worker.listen_io[i]);
     }
     kv_clients_stop();
+}
+
+/*
+ * The worker's periodic tasks, hz times a second: idle clients, active
+ * expiry (at most a quarter of the period, as Redis's slow cycle), and a
+ * millisecond of incremental rehashing.
+ */
+static void kv_worker_cron(int64_t now)
+{
+    int64_t period_us = 1000000 / kv_worker.conf.hz;
+
+    kv_clients_cron(now);
+    (void) kv_db_active_expire(period_us * KV_EXPIRE_CYCLE_PERCENT / 100);
+    kv_db_cron_rehash(1);
 }
 
 static void kv_worker_before_wait(kv_loop_t *loop)
@@ -187,6 +220,16 @@ static int kv_worker_init(int channel_fd)
         return KV_ERROR;
     }
     kv_listen_keep_slot(ls, kv_worker.slot);
+    if (kv_db_init(kv_worker.conf.databases) != KV_OK) {
+        kv_log(KV_LOG_EMERG, 0, "out of memory creating %d databases",
+               kv_worker.conf.databases);
+        return KV_ERROR;
+    }
+    if (kv_shard_init(kv_worker.shm, kv_worker.slot, kv_worker.nslots,
+                      kv_route_message) != KV_OK ||
+        kv_route_init(kv_worker.slot, kv_worker.nslots) != KV_OK) {
+        return KV_ERROR;
+    }
     if (kv_proc_set_affinity(kv_worker.conf.worker_cpu_affinity,
                              kv_worker.slot) != KV_OK) {
         return KV_ERROR;
@@ -204,6 +247,15 @@ static int kv_worker_init(int channel_fd)
     if (kv_io_poll(&kv_worker.loop, &kv_worker.signal_io) != KV_OK ||
         kv_io_poll(&kv_worker.loop, &kv_worker.channel_io) != KV_OK) {
         return KV_ERROR;
+    }
+    if (kv_worker.nslots > 1) {
+        /* The doorbell only needs to wake epoll_wait; the rings are read
+         * every loop turn anyway. */
+        kv_worker.bell_io.fd = kv_shard_eventfd(kv_worker.slot);
+        kv_worker.bell_io.handler = kv_worker_bell;
+        if (kv_io_poll(&kv_worker.loop, &kv_worker.bell_io) != KV_OK) {
+            return KV_ERROR;
+        }
     }
     for (int i = 0; i < ls->n; i++) {
         kv_listen_t *l = &ls->ls[i];
@@ -223,9 +275,9 @@ static int kv_worker_init(int channel_fd)
     return KV_OK;
 }
 
-void kv_worker_main(int slot, int nslots, const kv_conf_t *conf,
-                    kv_shm_t *shm, kv_listen_set_t *listen, int channel_fd,
-                    const char *run_id, const char *executable)
+void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
+                    kv_listen_set_t *listen, int channel_fd, const char *run_id,
+                    const char *executable)
 {
     kv_shm_slot_t *me = &shm->hdr->slots[slot];
 
@@ -253,15 +305,22 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf,
     kv_worker.next_cron_ms = kv_mono_ms();
     for (;;) {
         int64_t now = kv_mono_ms();
-        int timeout;
+        int timeout, work;
 
         if (now >= kv_worker.next_cron_ms) {
-            kv_clients_cron(now);
+            kv_worker_cron(now);
             kv_worker.next_cron_ms = now + 1000 / kv_worker.conf.hz;
         }
+        /* Requests and replies from the other workers. */
+        work = kv_shard_poll();
+        kv_clients_flush();
+        kv_shard_flush();
         if (kv_worker.stopping) {
-            if (kv_worker.nclients == 0) {
-                break;
+            if (kv_worker.nclients == 0 && !kv_worker.drained_sent) {
+                /* Our clients are served; other workers may still need
+                 * us until the master says everybody is done. */
+                kv_worker.drained_sent = 1;
+                (void) kv_channel_write(channel_fd, KV_CH_DRAINED, slot, 0);
             }
             if (now >= kv_worker.stop_deadline_ms) {
                 kv_log(KV_LOG_WARN, 0,
@@ -271,10 +330,15 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf,
             }
         }
         timeout = (int) (kv_worker.next_cron_ms - now);
+        if (timeout < 0 || work > 0 || !kv_shard_prepare_sleep()) {
+            timeout = 0;
+        }
         if (kv_loop_run_once(&kv_worker.loop, timeout) != KV_OK) {
             kv_log(KV_LOG_EMERG, 0, "event loop failed");
             exit(1);
         }
+        kv_shard_woke();
+        kv_shard_flush();
     }
     kv_log(KV_LOG_NOTICE, 0, "worker %d exiting", slot);
     exit(0);

@@ -29,6 +29,8 @@ typedef struct {
     uint64_t next_client_id;
     /* lifecycle */
     int stopping;
+    int drained_sent;
+    kv_io_t bell_io; /* the doorbell eventfd */
     int64_t stop_deadline_ms;
     int64_t start_ms;
     int64_t next_cron_ms;
@@ -42,10 +44,9 @@ typedef struct {
 extern kv_worker_t kv_worker;
 
 /* Run worker slot in the forked child; never returns. */
-void kv_worker_main(int slot, int nslots, const kv_conf_t *conf,
-                    kv_shm_t *shm, kv_listen_set_t *listen, int channel_fd,
-                    const char *run_id, const char *executable)
-    KV_NORETURN;
+void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
+                    kv_listen_set_t *listen, int channel_fd, const char *run_id,
+                    const char *executable) KV_NORETURN;
 
 /* Ask the master to stop (client SHUTDOWN). */
 int kv_worker_request_shutdown(uint64_t flags);

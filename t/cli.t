@@ -175,7 +175,7 @@ for my $b (@bad) {
 
 my @settings = qw(port bind unixsocket unixsocketperm tcp-backlog maxclients
     timeout tcp-keepalive proto-max-bulk-len client-query-buffer-limit
-    worker-processes worker-cpu-affinity shutdown-timeout io-backend hz
+    worker-processes worker-cpu-affinity shutdown-timeout io-backend hz databases shard-ring-size
     daemonize pidfile loglevel logfile dir appendonly appendfsync);
 
 {

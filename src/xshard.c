@@ -1,0 +1,530 @@
+/*
+ * xshard.c: atomic commands over several shards (see xshard.h).
+ */
+#include "xshard.h"
+
+#include "alloc.h"
+#include "crc16.h"
+#include "db.h"
+#include "log.h"
+#include "route.h"
+#include "worker.h"
+
+#define KV_XSHARD_LOST                                                         \
+    "-ERR a worker taking part in this command exited; the command was "       \
+    "not completed\r\n"
+
+static struct {
+    int holder; /* -1, or the slot that paused us */
+    uint32_t holder_gen;
+    int paused;
+} kv_xs = { -1, 0, 0 };
+
+static _Atomic uint32_t *kv_xshard_lock(void)
+{
+    return &kv_worker.shm->hdr->xlock;
+}
+
+void kv_xshard_release_dead(kv_shm_t *shm, int slot)
+{
+    uint32_t held = (uint32_t) slot + 1;
+
+    (void) atomic_compare_exchange_strong(&shm->hdr->xlock, &held, 0);
+}
+
+int kv_xshard_supported(const kv_cmd_t *cmd)
+{
+    return cmd->proc == kv_cmd_msetnx || cmd->proc == kv_cmd_rename ||
+           cmd->proc == kv_cmd_renamenx || cmd->proc == kv_cmd_copy ||
+           cmd->proc == kv_cmd_lcs;
+}
+
+/* ---- the paused side -------------------------------------------------- */
+
+/*
+ * "@pause": answer at once, then serve only the holder's ring until
+ * "@resume" (or the holder's death). Runs nested inside the poll that
+ * delivered it; the reply is sent here, not by the caller.
+ */
+void kv_cmd_int_pause(kv_client_t *c)
+{
+    int holder = kv_route_current_origin();
+    uint32_t gen = kv_shard_generation(holder);
+
+    kv_reply_ok(c);
+    kv_route_reply_now(c);
+    kv_xs.holder = holder;
+    kv_xs.holder_gen = gen;
+    kv_xs.paused = 1;
+    while (kv_xs.paused) {
+        int n;
+
+        kv_shard_flush();
+        n = kv_shard_poll_mask(1ULL << holder);
+        if (!kv_xs.paused) {
+            break;
+        }
+        if (kv_shard_generation(holder) != gen ||
+            atomic_load(&kv_worker.shm->hdr->slots[holder].pid) == 0) {
+            kv_log(KV_LOG_WARN, 0, "worker %d died while it had paused us",
+                   holder);
+            break;
+        }
+        if (n == 0) {
+            kv_shard_wait(KV_XSHARD_WAIT_MS);
+        }
+    }
+    kv_xs.paused = 0;
+    kv_xs.holder = -1;
+    kv_shard_flush();
+    c->flags |= KV_CLIENT_NOREPLY;
+}
+
+void kv_cmd_int_resume(kv_client_t *c)
+{
+    kv_xs.paused = 0;
+    kv_reply_ok(c);
+}
+
+/*
+ * "@dump key": [expire-ms or -1, type, value] of a string key, or nil.
+ * Other types move the same way once they exist (issue: lists, sets ...).
+ */
+void kv_cmd_int_dump(kv_client_t *c)
+{
+    kv_key_t *k = kv_db_lookup(c->db, c->argv[1].p, c->argv[1].len);
+    char buf[32];
+    size_t len;
+    const char *v;
+
+    if (k == NULL) {
+        kv_reply_null(c);
+        return;
+    }
+    if (k->type != KV_TYPE_STRING) {
+        kv_reply_error(c, "cross-shard move of this type is not "
+                          "supported yet");
+        return;
+    }
+    v = kv_key_str(k, buf, &len);
+    kv_reply_array(c, 3);
+    kv_reply_int(c, kv_key_expire(k));
+    kv_reply_int(c, k->type);
+    kv_reply_bulk(c, v, len);
+}
+
+/* "@restore key expire type value": store it, replacing any value. */
+void kv_cmd_int_restore(kv_client_t *c)
+{
+    long long expire, type;
+    kv_key_t *k;
+
+    if (!kv_string2ll(c->argv[2].p, c->argv[2].len, &expire) ||
+        !kv_string2ll(c->argv[3].p, c->argv[3].len, &type) ||
+        type != KV_TYPE_STRING) {
+        kv_reply_error(c, "internal error: bad @restore");
+        return;
+    }
+    (void) kv_db_delete(c->db, c->argv[1].p, c->argv[1].len);
+    k = kv_db_set_string(c->db, c->argv[1].p, c->argv[1].len, c->argv[4].p,
+                         c->argv[4].len, 0);
+    if (k == NULL) {
+        kv_reply_oom(c);
+        return;
+    }
+    if (expire >= 0) {
+        (void) kv_db_set_expire(c->db, k, expire);
+    }
+    kv_keyspace_changed(c);
+    kv_reply_ok(c);
+}
+
+/* ---- the origin's side ------------------------------------------------- */
+
+typedef struct {
+    uint64_t mask; /* shards paused (and to resume) */
+    int failed;
+} kv_xs_txn_t;
+
+/* Take the lock, pause every shard in want (but us). */
+static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
+{
+    _Atomic uint32_t *lock = kv_xshard_lock();
+    uint32_t me = (uint32_t) kv_worker.slot + 1;
+    static kv_str_t pause = { "@pause", 6 };
+
+    for (;;) {
+        uint32_t free_ = 0;
+        if (atomic_compare_exchange_strong(lock, &free_, me)) {
+            break;
+        }
+        /* Keep serving others meanwhile: the holder may want to pause us. */
+        kv_shard_flush();
+        if (kv_shard_poll() == 0) {
+            kv_shard_wait(KV_XSHARD_WAIT_MS);
+        }
+    }
+    t->mask = 0;
+    t->failed = 0;
+    for (int s = 0; s < kv_worker.nslots; s++) {
+        kv_buf_t r = { 0 };
+        if (s == kv_worker.slot || !(want & (1ULL << s))) {
+            continue;
+        }
+        if (kv_route_sync(s, 0, 1, &pause, &r, want) != KV_OK) {
+            t->failed = 1;
+            kv_buf_free(&r);
+            return KV_ERROR;
+        }
+        t->mask |= 1ULL << s;
+        kv_buf_free(&r);
+    }
+    return KV_OK;
+}
+
+static void kv_xs_end(kv_xs_txn_t *t)
+{
+    static kv_str_t resume = { "@resume", 7 };
+
+    for (int s = 0; s < kv_worker.nslots; s++) {
+        kv_buf_t r = { 0 };
+        if (t->mask & (1ULL << s)) {
+            (void) kv_route_sync(s, 0, 1, &resume, &r, t->mask);
+            kv_buf_free(&r);
+        }
+    }
+    atomic_store(kv_xshard_lock(), 0);
+}
+
+/* One step on shard s; the reply lands in r (reset first). */
+static int kv_xs_step(kv_xs_txn_t *t, int s, int db, int argc, kv_str_t *argv,
+                      kv_buf_t *r)
+{
+    r->len = r->pos = 0;
+    if (kv_route_sync(s, db, argc, argv, r, t->mask) != KV_OK) {
+        t->failed = 1;
+        return KV_ERROR;
+    }
+    return KV_OK;
+}
+
+static long long kv_xs_int(const kv_buf_t *r)
+{
+    long long v = 0;
+
+    if (r->len > 3 && r->data[0] == ':') {
+        (void) kv_string2ll(r->data + 1, r->len - 3, &v);
+    }
+    return v;
+}
+
+static void kv_out(kv_buf_t *out, const char *s)
+{
+    (void) kv_buf_append(out, s, strlen(s));
+}
+
+static void kv_out_error(kv_buf_t *out, const char *msg)
+{
+    kv_out(out, "-ERR ");
+    kv_out(out, msg);
+    kv_out(out, "\r\n");
+}
+
+/* MSETNX over several shards: EXISTS everywhere, then MSET everywhere. */
+static void kv_xs_msetnx(kv_client_t *c, kv_buf_t *out)
+{
+    int n = kv_worker.nslots, db = c->db->id;
+    uint64_t want = 0;
+    kv_str_t *sub = kv_malloc(sizeof(kv_str_t) * (size_t) c->argc);
+    kv_buf_t r = { 0 };
+    kv_xs_txn_t t;
+    long long exists = 0;
+
+    if (sub == NULL) {
+        kv_out(out, "-OOM command not allowed when used memory > "
+                    "'maxmemory'.\r\n");
+        return;
+    }
+    for (int j = 1; j < c->argc; j += 2) {
+        want |= 1ULL << kv_key_shard(c->argv[j].p, c->argv[j].len, n);
+    }
+    if (kv_xs_begin(&t, want) != KV_OK) {
+        goto lost;
+    }
+    for (int pass = 0; pass < 2 && !t.failed; pass++) {
+        for (int s = 0; s < n; s++) {
+            int m = 0;
+            if (!(want & (1ULL << s))) {
+                continue;
+            }
+            sub[m].p = pass == 0 ? "EXISTS" : "MSET";
+            sub[m++].len = pass == 0 ? 6 : 4;
+            for (int j = 1; j < c->argc; j += 2) {
+                if (kv_key_shard(c->argv[j].p, c->argv[j].len, n) != s) {
+                    continue;
+                }
+                sub[m++] = c->argv[j];
+                if (pass == 1) {
+                    sub[m++] = c->argv[j + 1];
+                }
+            }
+            if (kv_xs_step(&t, s, db, m, sub, &r) != KV_OK) {
+                break;
+            }
+            if (pass == 0) {
+                exists += kv_xs_int(&r);
+            }
+        }
+        if (pass == 0 && exists > 0) {
+            break;
+        }
+    }
+    kv_xs_end(&t);
+    if (t.failed) {
+        goto lost;
+    }
+    kv_out(out, exists > 0 ? ":0\r\n" : ":1\r\n");
+    kv_free(sub);
+    kv_buf_free(&r);
+    return;
+
+lost:
+    if (!t.failed) {
+        atomic_store(kv_xshard_lock(), 0);
+    }
+    kv_out(out, KV_XSHARD_LOST);
+    kv_free(sub);
+    kv_buf_free(&r);
+}
+
+/*
+ * Move or copy src (shard a, database sdb) to dst (shard b, database ddb).
+ * mode 0 RENAME, 1 RENAMENX, 2 COPY (replace says COPY ... REPLACE).
+ */
+static void kv_xs_move(kv_client_t *c, kv_buf_t *out, int mode, int ddb,
+                       int replace)
+{
+    const kv_str_t *src = &c->argv[1], *dst = &c->argv[2];
+    int n = kv_worker.nslots, a, b, sdb = c->db->id;
+    kv_buf_t r = { 0 }, val = { 0 };
+    kv_xs_txn_t t;
+    kv_str_t argv[5];
+    char exp_s[32], type_s[32];
+    long long exp, type;
+    size_t off;
+
+    a = kv_key_shard(src->p, src->len, n);
+    b = kv_key_shard(dst->p, dst->len, n);
+    if (kv_xs_begin(&t, (1ULL << a) | (1ULL << b)) != KV_OK) {
+        goto lost;
+    }
+    argv[0].p = "@dump";
+    argv[0].len = 5;
+    argv[1] = *src;
+    if (kv_xs_step(&t, a, sdb, 2, argv, &val) != KV_OK) {
+        goto end;
+    }
+    if (val.len >= 5 && memcmp(val.data, "$-1\r\n", 5) == 0) {
+        if (mode == 2) {
+            kv_out(out, ":0\r\n");
+        } else {
+            kv_out_error(out, "no such key");
+        }
+        goto end;
+    }
+    if (val.len > 0 && val.data[0] == '-') {
+        (void) kv_buf_append(out, val.data, val.len);
+        goto end;
+    }
+    if (mode != 0 && !replace) {
+        argv[0].p = "EXISTS";
+        argv[0].len = 6;
+        argv[1] = *dst;
+        if (kv_xs_step(&t, b, ddb, 2, argv, &r) != KV_OK) {
+            goto end;
+        }
+        if (kv_xs_int(&r) > 0) {
+            kv_out(out, ":0\r\n");
+            goto end;
+        }
+    }
+    /* val = *3 :expire :type $len value */
+    off = 4;
+    exp = 0;
+    type = 0;
+    {
+        const char *p = val.data + off, *cr = memchr(p, '\r', val.len - off);
+        (void) kv_string2ll(p + 1, (size_t) (cr - p - 1), &exp);
+        p = cr + 2;
+        cr = memchr(p, '\r', val.len - (size_t) (p - val.data));
+        (void) kv_string2ll(p + 1, (size_t) (cr - p - 1), &type);
+        p = cr + 2;
+        cr = memchr(p, '\r', val.len - (size_t) (p - val.data));
+        argv[4].p = cr + 2;
+        (void) kv_string2ll(p + 1, (size_t) (cr - p - 1), (long long *) &off);
+        argv[4].len = off;
+    }
+    argv[0].p = "@restore";
+    argv[0].len = 8;
+    argv[1] = *dst;
+    argv[2].p = exp_s;
+    argv[2].len = kv_ll2str(exp_s, exp);
+    argv[3].p = type_s;
+    argv[3].len = kv_ll2str(type_s, type);
+    if (kv_xs_step(&t, b, ddb, 5, argv, &r) != KV_OK) {
+        goto end;
+    }
+    if (mode != 2) {
+        argv[0].p = "DEL";
+        argv[0].len = 3;
+        argv[1] = *src;
+        if (kv_xs_step(&t, a, sdb, 2, argv, &r) != KV_OK) {
+            goto end;
+        }
+    }
+    kv_out(out, mode == 0 ? "+OK\r\n" : ":1\r\n");
+
+end:
+    kv_xs_end(&t);
+    if (t.failed) {
+        out->len = out->pos = 0;
+        kv_out(out, KV_XSHARD_LOST);
+    }
+    kv_buf_free(&r);
+    kv_buf_free(&val);
+    return;
+
+lost:
+    kv_out(out, KV_XSHARD_LOST);
+    kv_buf_free(&r);
+    kv_buf_free(&val);
+}
+
+/* COPY's options, checked before anything moves (Redis's order). */
+static int kv_xs_copy_args(kv_client_t *c, kv_buf_t *out, int *ddb,
+                           int *replace)
+{
+    long long dbid = c->db->id;
+
+    *replace = 0;
+    for (int j = 3; j < c->argc; j++) {
+        int left = c->argc - j - 1;
+        if (kv_arg_is(&c->argv[j], "replace")) {
+            *replace = 1;
+        } else if (kv_arg_is(&c->argv[j], "db") && left >= 1) {
+            if (!kv_string2ll(c->argv[j + 1].p, c->argv[j + 1].len, &dbid)) {
+                kv_out_error(out, "value is not an integer or out of range");
+                return KV_ERROR;
+            }
+            if (dbid < INT_MIN || dbid > INT_MAX) {
+                kv_out_error(out, "value is out of range, value must between "
+                                  "-2147483648 and 2147483647");
+                return KV_ERROR;
+            }
+            j++;
+        } else {
+            kv_out_error(out, "syntax error");
+            return KV_ERROR;
+        }
+    }
+    if (kv_db_get((int) dbid) == NULL) {
+        kv_out_error(out, "DB index is out of range");
+        return KV_ERROR;
+    }
+    *ddb = (int) dbid;
+    return KV_OK;
+}
+
+/* The string value in a "@dump" reply: 1 found, 0 nil, -1 other type. */
+static int kv_xs_dumped(const kv_buf_t *r, const char **p, size_t *len)
+{
+    const char *q = r->data, *end = r->data + r->len, *cr;
+    long long n;
+
+    *p = "";
+    *len = 0;
+    if (r->len >= 5 && memcmp(q, "$-1\r\n", 5) == 0) {
+        return 0;
+    }
+    if (r->len == 0 || q[0] != '*') {
+        return -1;
+    }
+    /* *3 :expire :type $len value */
+    for (int field = 0; field < 3; field++) {
+        q = memchr(q, '\n', (size_t) (end - q));
+        if (q == NULL) {
+            return -1;
+        }
+        q++;
+    }
+    cr = memchr(q, '\r', (size_t) (end - q));
+    if (cr == NULL || !kv_string2ll(q + 1, (size_t) (cr - q - 1), &n)) {
+        return -1;
+    }
+    *p = cr + 2;
+    *len = (size_t) n;
+    return 1;
+}
+
+/* LCS of two keys on two shards: both values read under the lock. */
+static void kv_xs_lcs(kv_client_t *c, kv_buf_t *out)
+{
+    int n = kv_worker.nslots, s[2];
+    kv_buf_t r[2] = { { 0 }, { 0 } };
+    kv_xs_txn_t t;
+    kv_str_t argv[2];
+    const char *v[2];
+    size_t vl[2];
+    int st[2];
+
+    s[0] = kv_key_shard(c->argv[1].p, c->argv[1].len, n);
+    s[1] = kv_key_shard(c->argv[2].p, c->argv[2].len, n);
+    if (kv_xs_begin(&t, (1ULL << s[0]) | (1ULL << s[1])) != KV_OK) {
+        kv_out(out, KV_XSHARD_LOST);
+        return;
+    }
+    argv[0].p = "@dump";
+    argv[0].len = 5;
+    for (int i = 0; i < 2 && !t.failed; i++) {
+        argv[1] = c->argv[1 + i];
+        (void) kv_xs_step(&t, s[i], c->db->id, 2, argv, &r[i]);
+    }
+    kv_xs_end(&t);
+    if (t.failed) {
+        kv_out(out, KV_XSHARD_LOST);
+    } else {
+        kv_buf_t saved = c->obuf;
+        st[0] = kv_xs_dumped(&r[0], &v[0], &vl[0]);
+        st[1] = kv_xs_dumped(&r[1], &v[1], &vl[1]);
+        /* The core writes a normal reply: point c's output at ours. */
+        c->obuf = *out;
+        kv_lcs_reply(c, st[0] < 0 || st[1] < 0, v[0], vl[0], v[1], vl[1]);
+        *out = c->obuf;
+        c->obuf = saved;
+    }
+    kv_buf_free(&r[0]);
+    kv_buf_free(&r[1]);
+}
+
+void kv_xshard_call(kv_client_t *c, const kv_cmd_t *cmd)
+{
+    kv_buf_t *out = kv_route_begin_reply(c);
+    int ddb, replace;
+
+    if (out == NULL) {
+        kv_reply_oom(c);
+        return;
+    }
+    if (cmd->proc == kv_cmd_msetnx) {
+        kv_xs_msetnx(c, out);
+    } else if (cmd->proc == kv_cmd_lcs) {
+        kv_xs_lcs(c, out);
+    } else if (cmd->proc == kv_cmd_rename) {
+        kv_xs_move(c, out, 0, c->db->id, 1);
+    } else if (cmd->proc == kv_cmd_renamenx) {
+        kv_xs_move(c, out, 1, c->db->id, 0);
+    } else if (kv_xs_copy_args(c, out, &ddb, &replace) == KV_OK) {
+        kv_xs_move(c, out, 2, ddb, replace);
+    }
+    kv_route_end_reply(c);
+}
