@@ -44,32 +44,54 @@ static void kv_client_set_keepalive(int fd, int interval)
     (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
-static void kv_client_peer(kv_client_t *c)
+/* "ip:port" of one end of the connection, as CLIENT LIST shows it. */
+static void kv_client_name_addr(kv_client_t *c, int peer, char *out,
+                                size_t outlen)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     char host[INET6_ADDRSTRLEN];
+    int rc;
 
     if (c->flags & KV_CLIENT_UNIX) {
-        snprintf(c->addr, sizeof(c->addr), "unix");
+        snprintf(out, outlen, "%.*s:0", (int) outlen - 3,
+                 peer ? "" : kv_worker.conf.unixsocket);
         return;
     }
-    if (getpeername(c->io.fd, (struct sockaddr *) &ss, &len) < 0) {
-        snprintf(c->addr, sizeof(c->addr), "?");
+    rc = peer ? getpeername(c->io.fd, (struct sockaddr *) &ss, &len)
+              : getsockname(c->io.fd, (struct sockaddr *) &ss, &len);
+    if (rc < 0) {
+        snprintf(out, outlen, "?:0");
         return;
     }
     if (ss.ss_family == AF_INET) {
         struct sockaddr_in *in4 = (struct sockaddr_in *) &ss;
         inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
-        snprintf(c->addr, sizeof(c->addr), "%s:%u", host, ntohs(in4->sin_port));
+        snprintf(out, outlen, "%s:%u", host, ntohs(in4->sin_port));
     } else if (ss.ss_family == AF_INET6) {
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &ss;
         inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-        snprintf(c->addr, sizeof(c->addr), "[%s]:%u", host,
-                 ntohs(in6->sin6_port));
+        snprintf(out, outlen, "%s:%u", host, ntohs(in6->sin6_port));
     } else {
-        snprintf(c->addr, sizeof(c->addr), "?");
+        snprintf(out, outlen, "?:0");
     }
+}
+
+static void kv_client_peer(kv_client_t *c)
+{
+    kv_client_name_addr(c, 1, c->addr, sizeof(c->addr));
+    kv_client_name_addr(c, 0, c->laddr, sizeof(c->laddr));
+}
+
+static long long kv_clients_total(void)
+{
+    long long n = 0;
+
+    for (int i = 0; i < kv_worker.nslots; i++) {
+        n += atomic_load_explicit(&kv_worker.shm->hdr->slots[i].nclients,
+                                  memory_order_relaxed);
+    }
+    return n;
 }
 
 void kv_client_accept(kv_io_t *lio, int fd)
@@ -82,6 +104,18 @@ void kv_client_accept(kv_io_t *lio, int fd)
         close(fd);
         return;
     }
+    /* maxclients counts every worker's clients, as one Redis would. Two
+     * workers accepting at the same instant may overshoot by one each. */
+    if (kv_clients_total() >= kv_worker.conf.maxclients) {
+        static const char err[] = "-ERR max number of clients reached\r\n";
+        /* A best-effort write on a fresh socket, as Redis does. */
+        if (write(fd, err, sizeof(err) - 1) < 0) {
+            /* nothing more to do: the client goes either way */
+        }
+        close(fd);
+        kv_worker.rejected_connections++;
+        return;
+    }
     c = kv_calloc(1, sizeof(*c));
     if (c == NULL) {
         kv_log(KV_LOG_ERR, 0, "out of memory accepting a client");
@@ -91,7 +125,8 @@ void kv_client_accept(kv_io_t *lio, int fd)
     c->io.fd = fd;
     c->io.data = c;
     c->io.handler = kv_client_handler;
-    c->id = ++kv_worker.next_client_id;
+    /* One counter for the whole server: ids are unique across workers. */
+    c->id = atomic_fetch_add(&kv_worker.shm->hdr->next_client_id, 1) + 1;
     c->created_ms = c->last_ms = kv_mono_ms();
     kv_resp_parser_init(&c->parser);
     c->db = kv_db_get(0);
@@ -109,6 +144,7 @@ void kv_client_accept(kv_io_t *lio, int fd)
     }
     kv_worker.clients = c;
     kv_worker.nclients++;
+    atomic_fetch_add(&kv_worker.shm->hdr->slots[kv_worker.slot].nclients, 1);
     kv_worker.total_connections++;
 
     if (kv_io_recv(&kv_worker.loop, &c->io) != KV_OK) {
@@ -151,6 +187,7 @@ static void kv_client_free(kv_client_t *c)
         }
     }
     kv_worker.nclients--;
+    atomic_fetch_sub(&kv_worker.shm->hdr->slots[kv_worker.slot].nclients, 1);
     kv_route_client_gone(c);
     kv_buf_free(&c->qbuf);
     kv_buf_free(&c->obuf);

@@ -63,6 +63,8 @@ struct kv_client_s {
     kv_client_t *prev, *next; /* the worker's list of clients */
     kv_client_t *next_write;  /* the worker's write queue */
     char addr[64];
+    char laddr[64];
+    const char *lastcmd; /* full name of the last command, CLIENT LIST */
 };
 
 void kv_client_accept(kv_io_t *lio, int fd);

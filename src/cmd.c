@@ -31,6 +31,45 @@
 static const kv_cmd_t kv_command_subcommands[] = {
     {"count", 2, L | S, 0, 0, 0, kv_cmd_command_count, NULL,
      "command|count", 0},
+    {"docs", -2, L | S, 0, 0, 0, kv_cmd_command_docs, NULL,
+     "command|docs", 0},
+    {"getkeys", -4, L | S, 0, 0, 0, kv_cmd_command_getkeys, NULL,
+     "command|getkeys", 0},
+    {"getkeysandflags", -4, L | S, 0, 0, 0, kv_cmd_command_getkeysandflags,
+     NULL, "command|getkeysandflags", 0},
+    {"help", 2, L | S, 0, 0, 0, kv_cmd_command_help, NULL, "command|help", 0},
+    {"info", -2, L | S, 0, 0, 0, kv_cmd_command_info, NULL,
+     "command|info", 0},
+    {"list", -2, L | S, 0, 0, 0, kv_cmd_command_list, NULL,
+     "command|list", 0},
+    KV_CMD_END};
+
+static const kv_cmd_t kv_client_subcommands[] = {
+    {"getname", 2, KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_client_getname,
+     NULL, "client|getname", 0},
+    {"help", 2, L | S, 0, 0, 0, kv_cmd_client_help, NULL, "client|help", 0},
+    {"id", 2, KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_client_id, NULL,
+     "client|id", 0},
+    {"info", 2, KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_client_info, NULL,
+     "client|info", 0},
+    {"kill", -3, A | KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_client_kill,
+     NULL, "client|kill", KV_FOLD_KILL},
+    {"list", -2, A | KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_client_list,
+     NULL, "client|list", KV_FOLD_ALL_TEXT},
+    {"no-evict", 3, A | KV_CMD_NOSCRIPT | L | S, 0, 0, 0,
+     kv_cmd_client_noevict, NULL, "client|no-evict", 0},
+    {"setname", 3, KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_client_setname,
+     NULL, "client|setname", 0},
+    KV_CMD_END};
+
+static const kv_cmd_t kv_config_subcommands[] = {
+    {"get", -3, A | KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_config_get,
+     NULL, "config|get", 0},
+    {"help", 2, L | S, 0, 0, 0, kv_cmd_config_help, NULL, "config|help", 0},
+    {"resetstat", 2, A | KV_CMD_NOSCRIPT | L | S, 0, 0, 0,
+     kv_cmd_config_resetstat, NULL, "config|resetstat", KV_FOLD_ALL_OK},
+    {"set", -4, A | KV_CMD_NOSCRIPT | L | S, 0, 0, 0, kv_cmd_config_set,
+     NULL, "config|set", 0},
     KV_CMD_END};
 
 static const kv_cmd_t kv_object_subcommands[] = {
@@ -47,16 +86,18 @@ static const kv_cmd_t kv_object_subcommands[] = {
 /* Sorted by name: kv_cmd_lookup() bisects (a unit test checks the order).
  * Key positions follow Redis's legacy (first, last, step) triple. */
 const kv_cmd_t kv_commands[] = {
-    {"append", 3, W | M, 1, 1, 1, kv_cmd_append, NULL, "append", 0},
+    {"append", 3, W | M | F, 1, 1, 1, kv_cmd_append, NULL, "append", 0},
+    {"client", -2, 0, 0, 0, 0, NULL, kv_client_subcommands, "client", 0},
     {"command", -1, L | S, 0, 0, 0, kv_cmd_command,
      kv_command_subcommands, "command", 0},
+    {"config", -2, 0, 0, 0, 0, NULL, kv_config_subcommands, "config", 0},
     {"copy", -3, W | M, 1, 2, 1, kv_cmd_copy, NULL, "copy", 0},
     {"dbsize", 1, R | F, 0, 0, 0, kv_cmd_dbsize, NULL,
      "dbsize", KV_FOLD_ALL_SUM},
     {"decr", 2, W | M | F, 1, 1, 1, kv_cmd_decr, NULL, "decr", 0},
     {"decrby", 3, W | M | F, 1, 1, 1, kv_cmd_decrby, NULL, "decrby", 0},
     {"del", -2, W, 1, -1, 1, kv_cmd_del, NULL, "del", KV_FOLD_SUM},
-    {"echo", 2, F, 0, 0, 0, kv_cmd_echo, NULL, "echo", 0},
+    {"echo", 2, L | S | F, 0, 0, 0, kv_cmd_echo, NULL, "echo", 0},
     {"exists", -2, R | F, 1, -1, 1, kv_cmd_exists, NULL, "exists", KV_FOLD_SUM},
     {"expire", -3, W | F, 1, 1, 1, kv_cmd_expire, NULL, "expire", 0},
     {"expireat", -3, W | F, 1, 1, 1, kv_cmd_expireat, NULL, "expireat", 0},
@@ -71,6 +112,8 @@ const kv_cmd_t kv_commands[] = {
     {"getex", -2, W | F, 1, 1, 1, kv_cmd_getex, NULL, "getex", 0},
     {"getrange", 4, R, 1, 1, 1, kv_cmd_getrange, NULL, "getrange", 0},
     {"getset", 3, W | M | F, 1, 1, 1, kv_cmd_getset, NULL, "getset", 0},
+    {"hello", -1, KV_CMD_NOSCRIPT | L | S | F | KV_CMD_NO_AUTH, 0, 0, 0,
+     kv_cmd_hello, NULL, "hello", 0},
     {"incr", 2, W | M | F, 1, 1, 1, kv_cmd_incr, NULL, "incr", 0},
     {"incrby", 3, W | M | F, 1, 1, 1, kv_cmd_incrby, NULL, "incrby", 0},
     {"incrbyfloat", 3, W | M | F, 1, 1, 1, kv_cmd_incrbyfloat, NULL,
@@ -83,21 +126,25 @@ const kv_cmd_t kv_commands[] = {
     {"mset", -3, W | M, 1, -1, 2, kv_cmd_mset, NULL, "mset", KV_FOLD_MSET},
     {"msetnx", -3, W | M, 1, -1, 2, kv_cmd_msetnx, NULL, "msetnx",
      KV_FOLD_ATOMIC},
-    {"object", -2, R, 0, 0, 0, NULL, kv_object_subcommands, "object", 0},
+    {"object", -2, 0, 0, 0, 0, NULL, kv_object_subcommands, "object", 0},
     {"persist", 2, W | F, 1, 1, 1, kv_cmd_persist, NULL, "persist", 0},
     {"pexpire", -3, W | F, 1, 1, 1, kv_cmd_pexpire, NULL, "pexpire", 0},
     {"pexpireat", -3, W | F, 1, 1, 1, kv_cmd_pexpireat, NULL,
      "pexpireat", 0},
     {"pexpiretime", 2, R | F, 1, 1, 1, kv_cmd_pexpiretime, NULL,
      "pexpiretime", 0},
-    {"ping", -1, F | KV_CMD_SENTINEL, 0, 0, 0, kv_cmd_ping, NULL, "ping", 0},
+    {"ping", -1, F, 0, 0, 0, kv_cmd_ping, NULL, "ping", 0},
     {"psetex", 4, W | M, 1, 1, 1, kv_cmd_psetex, NULL, "psetex", 0},
     {"pttl", 2, R | F, 1, 1, 1, kv_cmd_pttl, NULL, "pttl", 0},
-    {"quit", -1, KV_CMD_ALLOW_ANY, 0, 0, 0, kv_cmd_quit, NULL, "quit", 0},
+    {"quit", -1,
+     KV_CMD_ALLOW_ANY | KV_CMD_NOSCRIPT | L | S | F | KV_CMD_NO_AUTH, 0, 0,
+     0, kv_cmd_quit, NULL, "quit", 0},
     {"randomkey", 1, R, 0, 0, 0, kv_cmd_randomkey, NULL,
      "randomkey", KV_FOLD_RANDOM},
     {"rename", 3, W, 1, 2, 1, kv_cmd_rename, NULL, "rename", 0},
     {"renamenx", 3, W | F, 1, 2, 1, kv_cmd_renamenx, NULL, "renamenx", 0},
+    {"reset", 1, KV_CMD_NOSCRIPT | L | S | F | KV_CMD_NO_AUTH, 0, 0, 0,
+     kv_cmd_reset, NULL, "reset", 0},
     {"scan", -2, R, 0, 0, 0, kv_cmd_scan, NULL, "scan", KV_FOLD_SCAN},
     {"select", 2, L | S | F, 0, 0, 0, kv_cmd_select, NULL, "select", 0},
     {"set", -3, W | M, 1, 1, 1, kv_cmd_set, NULL, "set", 0},
@@ -241,6 +288,7 @@ const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
         return NULL;
     }
     c->cmd = cmd;
+    c->lastcmd = cmd->fullname;
     return cmd;
 }
 
@@ -258,6 +306,8 @@ void kv_cmd_call(kv_client_t *c)
 static const kv_cmd_t kv_internal_commands[] = {
     { "@randomkey", 1, 0, 0, 0, 0, kv_cmd_int_randomkey, NULL, "randomkey", 0 },
     { "@pause", 1, 0, 0, 0, 0, kv_cmd_int_pause, NULL, "@pause", 0 },
+    { "@clientkill", -3, 0, 0, 0, 0, kv_cmd_int_clientkill, NULL,
+      "client|kill", 0 },
     { "@resume", 1, 0, 0, 0, 0, kv_cmd_int_resume, NULL, "@resume", 0 },
     { "@dump", 2, 0, 0, 0, 0, kv_cmd_int_dump, NULL, "@dump", 0 },
     { "@restore", 5, KV_CMD_WRITE, 0, 0, 0, kv_cmd_int_restore, NULL,
@@ -283,7 +333,8 @@ void kv_cmd_run(kv_client_t *c)
         cmd = kv_cmd_internal(&c->argv[0]);
         if (cmd != NULL) {
             c->cmd = cmd;
-            if (c->argc != cmd->arity) {
+            if ((cmd->arity > 0 && c->argc != cmd->arity) ||
+                c->argc < -cmd->arity) {
                 kv_reply_error(c, "internal error: bad arity");
                 return;
             }

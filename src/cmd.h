@@ -4,8 +4,9 @@
  * One table (cmd.c) names every command: name, arity (Redis's convention:
  * N exactly N arguments counting the name, -N at least N), flags, key
  * positions, handler, and subcommands for container commands (COMMAND,
- * CONFIG, CLIENT ...). Dispatch, arity errors, COMMAND COUNT (and, later,
- * COMMAND INFO/DOCS, routing and AOF) are derived from it.
+ * CONFIG, CLIENT ...). Dispatch, arity errors, routing and COMMAND (with
+ * the metadata Redis publishes about each command: cmdmeta.h) are derived
+ * from it.
  */
 #ifndef KV_CMD_H
 #define KV_CMD_H
@@ -100,14 +101,46 @@ uint64_t kv_scan_shard(kv_client_t *c, uint64_t cursor, const kv_str_t *match,
 void kv_cmd_ping(kv_client_t *c);
 void kv_cmd_echo(kv_client_t *c);
 void kv_cmd_quit(kv_client_t *c);
-void kv_cmd_command(kv_client_t *c);
-void kv_cmd_command_count(kv_client_t *c);
 void kv_cmd_info(kv_client_t *c);
 void kv_cmd_shutdown(kv_client_t *c);
 void kv_cmd_time(kv_client_t *c);
 void kv_cmd_int_randomkey(kv_client_t *c);
+
+/* handlers (t_client.c) */
+void kv_cmd_hello(kv_client_t *c);
+void kv_cmd_reset(kv_client_t *c);
+void kv_cmd_client_id(kv_client_t *c);
+void kv_cmd_client_getname(kv_client_t *c);
+void kv_cmd_client_setname(kv_client_t *c);
+void kv_cmd_client_info(kv_client_t *c);
+void kv_cmd_client_list(kv_client_t *c);
+void kv_cmd_client_kill(kv_client_t *c);
+void kv_cmd_client_noevict(kv_client_t *c);
+void kv_cmd_client_help(kv_client_t *c);
+void kv_cmd_int_clientkill(kv_client_t *c);
+int kv_client_kill_parse(kv_client_t *c, int first, long long *id,
+                         const kv_str_t **addr, const kv_str_t **laddr,
+                         int *skipme, int *none);
+
+/* handlers (t_config.c) */
+void kv_cmd_config_get(kv_client_t *c);
+void kv_cmd_config_set(kv_client_t *c);
+void kv_cmd_config_resetstat(kv_client_t *c);
+void kv_cmd_config_help(kv_client_t *c);
 void kv_cmd_select(kv_client_t *c);
 void kv_cmd_dbsize(kv_client_t *c);
+
+/* handlers (t_command.c) */
+void kv_cmd_command(kv_client_t *c);
+void kv_cmd_command_count(kv_client_t *c);
+void kv_cmd_command_docs(kv_client_t *c);
+void kv_cmd_command_getkeys(kv_client_t *c);
+void kv_cmd_command_getkeysandflags(kv_client_t *c);
+void kv_cmd_command_help(kv_client_t *c);
+void kv_cmd_command_info(kv_client_t *c);
+void kv_cmd_command_list(kv_client_t *c);
+/* Whether COMMAND GETKEYS has a key finder of its own for the command. */
+int kv_command_has_getkeys_proc(const char *fullname);
 
 /* handlers (t_string.c) */
 void kv_cmd_get(kv_client_t *c);

@@ -249,7 +249,7 @@ static void kv_master_peer_died(int slot)
     kv_shard_recover_consumer(&kv_master.shm, slot, pos);
     for (int i = 0; i < kv_master.nslots; i++) {
         kv_slot_t *s = &kv_master.slots[i];
-        if (i != slot && s->pid > 0) {
+        if (i != slot && s->pid > 0 && s->channel >= 0) {
             (void) kv_channel_write(s->channel, KV_CH_PEER_DIED, slot, pos[i]);
         }
     }
@@ -265,7 +265,8 @@ static void kv_master_check_drained(void)
     }
     for (int i = 0; i < kv_master.nslots; i++) {
         kv_slot_t *s = &kv_master.slots[i];
-        if (s->pid > 0 &&
+        /* A closed channel means the worker is already on its way out. */
+        if (s->pid > 0 && s->channel >= 0 &&
             kv_channel_write(s->channel, KV_CH_TERMINATE, i, 0) != KV_OK) {
             (void) kill(s->pid, SIGKILL);
         }
@@ -305,6 +306,8 @@ static void kv_master_reap(void)
         kv_master_close_channel(s);
         atomic_store(&kv_master.shm.hdr->slots[slot].pid, 0);
         atomic_store(&kv_master.shm.hdr->slots[slot].state, KV_SLOT_EMPTY);
+        /* Its clients went with it. */
+        atomic_store(&kv_master.shm.hdr->slots[slot].nclients, 0);
         kv_master_peer_died(slot);
         if (!kv_master.stopping) {
             kv_master_crashed(slot, pid, fatal);
@@ -473,7 +476,7 @@ static int kv_master_reload(void)
     epoch = kv_shm_conf_publish(&kv_master.shm, &nc);
     for (int i = 0; i < kv_master.nslots; i++) {
         kv_slot_t *s = &kv_master.slots[i];
-        if (s->pid > 0) {
+        if (s->pid > 0 && s->channel >= 0) {
             (void) kv_channel_write(s->channel, KV_CH_CONFIG, i, epoch);
         }
     }
@@ -489,7 +492,7 @@ static void kv_master_reopen(void)
     }
     for (int i = 0; i < kv_master.nslots; i++) {
         kv_slot_t *s = &kv_master.slots[i];
-        if (s->pid > 0) {
+        if (s->pid > 0 && s->channel >= 0) {
             (void) kv_channel_write(s->channel, KV_CH_REOPEN, i, 0);
         }
     }

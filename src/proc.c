@@ -19,8 +19,9 @@ extern char **environ;
 
 static char *kv_title_start;
 static size_t kv_title_len;
-/* Kept for the life of the process (reachable, so leak checkers agree). */
-static char **kv_argv_copy;
+/* The copy of argv, kept for the life of the process: a global (not a
+ * static the compiler may drop), so leak checkers see it reachable. */
+char **kv_proc_argv;
 
 char **kv_proc_title_init(int argc, char **argv)
 {
@@ -31,7 +32,7 @@ char **kv_proc_title_init(int argc, char **argv)
     if (copy == NULL) {
         return argv;
     }
-    kv_argv_copy = copy;
+    kv_proc_argv = copy;
     for (i = 0; i < argc; i++) {
         copy[i] = strdup(argv[i]);
         if (copy[i] == NULL) {

@@ -15,6 +15,7 @@
  * get overwritten).
  */
 char **kv_proc_title_init(int argc, char **argv);
+extern char **kv_proc_argv;
 /* Sets the title to "kevyd: <fmt ...>". */
 void kv_proc_title(const char *fmt, ...) KV_PRINTF(1, 2);
 

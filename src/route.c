@@ -31,6 +31,7 @@ struct kv_pending_s {
     int *key_shard; /* KV_FOLD_MGET: the shard of each key, in order */
     int nkeys;
     int scan_shard; /* KV_FOLD_SCAN */
+    int old_form;   /* KV_FOLD_KILL: CLIENT KILL addr */
     /* at the target */
     kv_pending_t *tnext;
     int target;
@@ -504,6 +505,38 @@ static void kv_fold(kv_pending_t *p)
     case KV_FOLD_INFO:
         kv_fold_info(p);
         break;
+    case KV_FOLD_ALL_TEXT: {
+        kv_buf_t text = { 0 };
+        for (int s = 0; s < kv_route.n; s++) {
+            if (p->parts[s] != NULL &&
+                kv_reply_head(&p->parts[s]->reply, '$', &n, &off) == KV_OK &&
+                n >= 0) {
+                (void) kv_buf_append(&text, p->parts[s]->reply.data + off,
+                                     (size_t) n);
+            }
+        }
+        kv_fold_append_head(out, '$', (long long) text.len);
+        (void) kv_buf_append(out, text.data ? text.data : "", text.len);
+        (void) kv_buf_append(out, "\r\n", 2);
+        kv_buf_free(&text);
+        break;
+    }
+    case KV_FOLD_KILL:
+        for (int s = 0; s < kv_route.n; s++) {
+            if (p->parts[s] != NULL &&
+                kv_reply_head(&p->parts[s]->reply, ':', &n, &off) == KV_OK) {
+                sum += n;
+            }
+        }
+        if (!p->old_form) {
+            kv_fold_append_head(out, ':', sum);
+        } else if (sum > 0) {
+            (void) kv_buf_append(out, "+OK\r\n", 5);
+        } else {
+            static const char e[] = "-ERR No such client\r\n";
+            (void) kv_buf_append(out, e, sizeof(e) - 1);
+        }
+        break;
     default:
         break;
     }
@@ -686,6 +719,38 @@ static void kv_route_scan(kv_client_t *c, const kv_cmd_t *cmd)
     kv_route_parent_start(parent);
 }
 
+/* CLIENT KILL: every worker kills its matching clients, the caller's own
+ * worker knows who the caller is ("@clientkill caller-id args..."). */
+static void kv_route_kill(kv_client_t *c, const kv_cmd_t *cmd)
+{
+    kv_pending_t *parent;
+    char id[32];
+    const kv_cmd_t *run;
+    kv_str_t name = { "@clientkill", 11 };
+
+    run = kv_cmd_internal(&name);
+    if (run == NULL || kv_route_subv(c->argc) != KV_OK) {
+        kv_reply_oom(c);
+        return;
+    }
+    parent = kv_pending_new(c);
+    if (parent == NULL) {
+        kv_reply_oom(c);
+        return;
+    }
+    parent->fold = KV_FOLD_KILL;
+    parent->old_form = c->argc == 3;
+    kv_queue_append(c, parent);
+    memcpy(kv_route.subv, c->argv, sizeof(kv_str_t) * (size_t) c->argc);
+    kv_route.subv[0] = name;
+    kv_route.subv[1].p = id;
+    kv_route.subv[1].len = kv_ll2str(id, (long long) c->id);
+    for (int s = 0; s < kv_route.n; s++) {
+        kv_route_part(c, parent, run, s, c->argc, kv_route.subv);
+    }
+    kv_route_parent_start(parent);
+}
+
 void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
 {
     int shard[KV_ROUTE_MAX_STACK_KEYS], *sh = shard;
@@ -700,7 +765,11 @@ void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
     case KV_FOLD_ALL_OK:
     case KV_FOLD_ALL_CAT:
     case KV_FOLD_INFO:
+    case KV_FOLD_ALL_TEXT:
         kv_route_broadcast(c, cmd, cmd, c->argc, c->argv);
+        return;
+    case KV_FOLD_KILL:
+        kv_route_kill(c, cmd);
         return;
     case KV_FOLD_RANDOM: {
         static kv_str_t arg = { "@randomkey", 10 };

@@ -47,7 +47,9 @@ enum {
     KV_FOLD_SCAN,     /* the shard the cursor names */
     KV_FOLD_RANDOM,   /* a key from a shard chosen by size */
     KV_FOLD_INFO,     /* every shard, numeric fields summed */
-    KV_FOLD_ATOMIC    /* several shards, atomically: xshard.c */
+    KV_FOLD_ATOMIC,   /* several shards, atomically: xshard.c */
+    KV_FOLD_ALL_TEXT, /* every shard, bulk strings joined (CLIENT LIST) */
+    KV_FOLD_KILL      /* CLIENT KILL: "@clientkill" everywhere, summed */
 };
 
 /* A SCAN cursor keeps the shard in its low bits (KV_MAX_WORKERS = 64). */

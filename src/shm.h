@@ -58,6 +58,9 @@ typedef struct {
     _Atomic uint32_t sleeping; /* 1 while the worker is parked */
     /* bit i: worker i waits for room in ring (i, this slot) */
     _Atomic uint64_t space_waiters;
+    /* its connected clients, summed against maxclients (the master
+     * zeroes it when the worker dies) */
+    _Atomic int64_t nclients;
 } kv_shm_slot_t;
 
 typedef struct {
@@ -76,6 +79,9 @@ typedef struct {
     uint64_t ring_size;
     /* the cross-shard lock of xshard.h: 0 free, slot + 1 held */
     _Atomic uint32_t xlock;
+    /* the last client id handed out, by any worker */
+    _Atomic uint64_t next_client_id;
+
     _Alignas(KV_CACHE_LINE) kv_shm_slot_t slots[KV_MAX_WORKERS];
     kv_shm_conf_t conf[2];
 } kv_shm_header_t;

@@ -36,18 +36,6 @@ void kv_cmd_quit(kv_client_t *c)
     c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
 }
 
-void kv_cmd_command(kv_client_t *c)
-{
-    /* COMMAND alone (every command's info) arrives with the data path. */
-    kv_reply_error(c, "COMMAND without a subcommand is not implemented in "
-                      "this version; try COMMAND COUNT");
-}
-
-void kv_cmd_command_count(kv_client_t *c)
-{
-    kv_reply_int(c, (long long) kv_ncommands);
-}
-
 typedef struct {
     char *p;
     size_t len, cap;
@@ -164,12 +152,13 @@ static void kv_info_stats(kv_info_t *info)
                 "# Stats\r\n"
                 "total_connections_received:%llu\r\n"
                 "total_commands_processed:%llu\r\n"
+                "rejected_connections:%llu\r\n"
                 "expired_keys:%llu\r\n"
                 "evicted_keys:0\r\n"
                 "keyspace_hits:%llu\r\n"
                 "keyspace_misses:%llu\r\n",
                 kv_worker.total_connections, kv_worker.total_commands,
-                kv_stat_expired_keys, kv_stat_keyspace_hits,
+                kv_worker.rejected_connections, kv_stat_expired_keys, kv_stat_keyspace_hits,
                 kv_stat_keyspace_misses);
 }
 

@@ -39,6 +39,7 @@ typedef struct {
     /* stats for INFO */
     unsigned long long total_connections;
     unsigned long long total_commands;
+    unsigned long long rejected_connections;
 } kv_worker_t;
 
 extern kv_worker_t kv_worker;

@@ -368,12 +368,12 @@ sub scan_all (@opts) {
         for (1 .. 10_000) {
             my $raw = $c->cmd('SCAN', $cursor, @opts);
             my $r = parse($raw);
-            return 'bad reply ' . vis($raw)
+            return 'bad reply ' . ($raw // '(none)')
                 unless ref $r eq 'ARRAY' && @$r == 2 && !ref $r->[0]
                        && $r->[0] =~ /^\d+$/ && ref $r->[1] eq 'ARRAY';
             $seen{$_}++ for @{ $r->[1] };
             $cursor = $r->[0];
-            return join ',', map { vis($_) } sort keys %seen
+            return join ',', sort keys %seen
                 if $cursor eq '0';
         }
         return 'SCAN did not finish';

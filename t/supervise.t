@@ -107,7 +107,8 @@ sub served_by ($conn) {
     ok($w3, 'slot 0 respawned');
 
     unlike($k->log_text, qr/giving up/, 'no give-up after two kills');
-    ok($k->is_running, 'master still running');
+    ok($k->is_running, 'master still running')
+        or diag("log:\n" . $k->log_text . "\nstderr:\n" . $k->stderr_text);
     is($k->stop, 0, 'stop: exit 0');
 }
 

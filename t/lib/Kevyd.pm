@@ -29,7 +29,8 @@ use Scalar::Util qw(weaken);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(binary run_kevyd free_port have_redis start_redis
-                    safety_alarm wait_for write_file read_file);
+                    safety_alarm wait_for write_file read_file
+                    key_slot key_shard);
 
 our $REPO = abs_path(dirname(__FILE__) . '/../..');
 
@@ -91,6 +92,34 @@ sub read_file ($file) {
     return $t // '';
 }
 
+# ------------------------------------------------------------ key routing
+
+# Redis Cluster's hash slot of a key (CRC16-XMODEM of the key or of its
+# {hashtag}, mod 16384) and the kevyd shard owning it when there are
+# $nshards workers (contiguous slot ranges, as in src/crc16.h).
+my @CRC16;
+for my $i (0 .. 255) {
+    my $c = $i << 8;
+    $c = (($c & 0x8000) ? ($c << 1) ^ 0x1021 : $c << 1) & 0xffff for 1 .. 8;
+    $CRC16[$i] = $c;
+}
+
+sub key_slot ($key) {
+    my $s = index($key, '{');
+    if ($s >= 0) {
+        my $e = index($key, '}', $s + 1);
+        $key = substr($key, $s + 1, $e - $s - 1) if $e > $s + 1;
+    }
+    my $crc = 0;
+    $crc = (($crc << 8) & 0xffff) ^ $CRC16[(($crc >> 8) ^ $_) & 0xff]
+        for unpack 'C*', $key;
+    return $crc & 16383;
+}
+
+sub key_shard ($key, $nshards) {
+    return int(key_slot($key) * $nshards / 16384);
+}
+
 sub _status ($st) {
     return WIFEXITED($st) ? WEXITSTATUS($st) : 128 + WTERMSIG($st);
 }
@@ -150,7 +179,7 @@ sub _reap_all () {
 # A value of undef leaves the setting out of the file. wrap is a command
 # that execs kevyd (the master keeps its pid).
 sub new ($class, %opts) {
-    my $dir = tempdir('kevyd-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $dir = tempdir('kevyd-t-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEVYD_KEEP});
     my $self = bless {
         dir => $dir,
         conf_file => "$dir/kevy.conf",
@@ -347,6 +376,31 @@ sub worker_pids ($self) {
         $w{$1} = $pid if $title =~ /^kevyd: worker process (\d+)/;
     }
     return \%w;
+}
+
+# The slot of the worker holding the server side of $conn (a Kevyd::Conn),
+# found in /proc without asking the server (which may be stuck); undef when
+# no worker has accepted it within $timeout seconds.
+sub slot_of ($self, $conn, $timeout = 2) {
+    my $me = sprintf '%08X:%04X', 0x0100007f, $conn->sock->sockport;
+    my $srv = sprintf '%08X:%04X', 0x0100007f, $self->port;
+    my $slot;
+    wait_for(sub {
+        my ($inode) = map { (split ' ')[9] }
+                      grep { (split ' ')[1] eq $srv && (split ' ')[2] eq $me }
+                      split /\n/, read_file('/proc/net/tcp') // '';
+        return 0 unless $inode;
+        my $w = $self->worker_pids;
+        for my $s (keys %$w) {
+            opendir my $d, "/proc/$w->{$s}/fd" or next;
+            for (readdir $d) {
+                my $l = readlink("/proc/$w->{$s}/fd/$_") // next;
+                return defined($slot = $s) if $l eq "socket:[$inode]";
+            }
+        }
+        return 0;
+    }, $timeout);
+    return $slot;
 }
 
 # Every (non-zombie) child of the master, titled or not.
@@ -581,6 +635,79 @@ sub _reply ($self, $deadline) {
 sub read_reply ($self, $timeout = undef) {
     $self->{error} = undef;
     return $self->_reply(time + ($timeout // $self->{timeout}));
+}
+
+# (worker_id, process_id) of the worker serving this connection, from INFO
+# server; an empty list when the reply does not say.
+sub served_by ($self) {
+    my $r = $self->cmd('INFO', 'server') // return ();
+    my ($id) = $r =~ /^worker_id:(\d+)\r$/m;
+    my ($pid) = $r =~ /^process_id:(\d+)\r$/m;
+    return defined $id && defined $pid ? ($id, $pid) : ();
+}
+
+# Send $bytes (or the commands of an array ref of array refs) and read $n
+# replies, writing and reading at the same time, so a pipeline larger than
+# the socket buffers cannot deadlock. Returns an array ref of the raw
+# replies, or undef on EOF, error or when $timeout seconds pass without
+# progress ($self->{error} says which; $self->{replies} holds what came).
+sub pipeline ($self, $bytes, $n = undef, $timeout = undef) {
+    if (ref $bytes) {
+        $n //= scalar @$bytes;
+        $bytes = join '', map { encode(@$_) } @$bytes;
+    }
+    $timeout //= $self->{timeout};
+    my @replies;
+    $self->{replies} = \@replies;
+    $self->{error} = undef;
+    my $off = 0;
+    my $s = $self->{sock};
+    my $rsel = IO::Select->new($s);
+    my $wsel = IO::Select->new($s);
+    local $SIG{PIPE} = 'IGNORE';
+    my $progress = time;
+    while (@replies < $n) {
+        # Take every complete reply already buffered.
+        while (@replies < $n && length $self->{buf}) {
+            my $save = $self->{buf};
+            my $r = $self->_reply(0);    # never waits: deadline passed
+            if (!defined $r) {
+                $self->{buf} = $save;
+                last;
+            }
+            push @replies, $r;
+            $progress = time;
+        }
+        last if @replies >= $n;
+        $self->{error} = undef;
+        my $left = $progress + $timeout - time;
+        if ($left <= 0) {
+            $self->{error} = 'timeout';
+            return undef;
+        }
+        my ($r, $w) = IO::Select->select(
+            $rsel, $off < length $bytes ? $wsel : undef, undef, $left);
+        if ($w && @$w) {
+            my $k = syswrite($s, $bytes, length($bytes) - $off, $off);
+            if (!defined $k) {
+                $self->{error} = "write: $!";
+                return undef;
+            }
+            $off += $k;
+            $progress = time;
+        }
+        if ($r && @$r) {
+            my $k = sysread($s, $self->{buf}, 1 << 20, length $self->{buf});
+            if (!$k) {
+                $self->{eof} = 1;
+                $self->{error} = defined $k ? 'eof' : "read: $!";
+                return undef;
+            }
+            $progress = time;
+        }
+    }
+    $self->{error} = undef;
+    return \@replies;
 }
 
 # True when the server closes the connection within $timeout seconds (any

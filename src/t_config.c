@@ -1,0 +1,148 @@
+/*
+ * t_config.c: CONFIG GET / SET / RESETSTAT / HELP, answered from the one
+ * settings table of conf.c, with values formatted the way Redis prints
+ * them (yes/no, bytes, octal permissions).
+ *
+ * CONFIG SET is not supported yet: kevy.conf is owned by the master and a
+ * live change must reach every worker, including ones respawned later.
+ * Until that lands, the file plus "kevyd -s reload" is the way to change a
+ * live setting, and CONFIG SET says so instead of pretending.
+ */
+#include "cmd.h"
+
+#include "db.h"
+#include "util.h"
+#include "worker.h"
+
+/* A setting's value as CONFIG GET shows it. */
+static size_t kv_config_value(const kv_conf_setting_t *s, char *buf, size_t len)
+{
+    const char *field = (const char *) &kv_worker.conf + s->offset;
+    int v = 0;
+
+    if (s->type != KV_CT_SIZE && s->type != KV_CT_STRING &&
+        s->type != KV_CT_PATH) {
+        v = *(const int *) field;
+    }
+    switch (s->type) {
+    case KV_CT_BOOL:
+        return (size_t) snprintf(buf, len, "%s", v ? "yes" : "no");
+    case KV_CT_SIZE:
+        return (size_t) snprintf(buf, len, "%lld", *(const long long *) field);
+    case KV_CT_MODE:
+        return (size_t) snprintf(buf, len, "%o", (unsigned) v);
+    case KV_CT_ENUM:
+        for (size_t i = 0; s->words[i] != NULL; i++) {
+            if (s->values[i] == v) {
+                return (size_t) snprintf(buf, len, "%s", s->words[i]);
+            }
+        }
+        return 0;
+    case KV_CT_STRING:
+    case KV_CT_PATH:
+        return (size_t) snprintf(buf, len, "%s", field);
+    default:
+        return (size_t) snprintf(buf, len, "%d", v);
+    }
+}
+
+/* CONFIG GET parameter [parameter ...]: a name without glob characters is
+ * looked up (and echoed as given); a pattern matches names, no case. */
+void kv_cmd_config_get(kv_client_t *c)
+{
+    char used[256] = { 0 }, val[KV_CONF_PATH_MAX + 8];
+    size_t mark = kv_reply_deferred_len(c), n = 0;
+
+    for (int i = 2; i < c->argc; i++) {
+        const kv_str_t *pat = &c->argv[i];
+        int glob = memchr(pat->p, '*', pat->len) ||
+                   memchr(pat->p, '?', pat->len) ||
+                   memchr(pat->p, '[', pat->len);
+
+        for (size_t k = 0; k < kv_conf_nsettings && k < sizeof(used); k++) {
+            const kv_conf_setting_t *s = &kv_conf_settings[k];
+            size_t vl;
+
+            if (used[k]) {
+                continue;
+            }
+            if (glob ? !kv_glob_match(pat->p, pat->len, s->name,
+                                      strlen(s->name), 1)
+                     : !kv_arg_is(pat, s->name)) {
+                continue;
+            }
+            used[k] = 1;
+            if (glob) {
+                kv_reply_bulk(c, s->name, strlen(s->name));
+            } else {
+                kv_reply_bulk(c, pat->p, pat->len);
+            }
+            vl = kv_config_value(s, val, sizeof(val));
+            kv_reply_bulk(c, val, vl < sizeof(val) ? vl : sizeof(val) - 1);
+            n += 2;
+        }
+    }
+    kv_reply_set_deferred_len(c, mark, '*', (long long) n);
+}
+
+void kv_cmd_config_set(kv_client_t *c)
+{
+    const kv_conf_setting_t *s = NULL;
+
+    if ((c->argc - 2) % 2 != 0) {
+        kv_reply_arity_error(c);
+        return;
+    }
+    for (size_t k = 0; k < kv_conf_nsettings; k++) {
+        if (kv_arg_is(&c->argv[2], kv_conf_settings[k].name)) {
+            s = &kv_conf_settings[k];
+        }
+    }
+    if (s == NULL) {
+        kv_reply_errorf(c,
+                        "Unknown option or number of arguments for CONFIG "
+                        "SET - '%.*s'",
+                        kv_arg_cstrlen(&c->argv[2], INT_MAX), c->argv[2].p);
+        return;
+    }
+    if (!(s->flags & KV_CONF_RELOADABLE)) {
+        kv_reply_errorf(c,
+                        "CONFIG SET failed (possibly related to argument "
+                        "'%s') - can't set immutable config",
+                        s->name);
+        return;
+    }
+    kv_reply_errorf(c,
+                    "CONFIG SET failed (possibly related to argument '%s') "
+                    "- not supported by kevyd yet: change kevy.conf and "
+                    "run kevyd -s reload",
+                    s->name);
+}
+
+void kv_cmd_config_resetstat(kv_client_t *c)
+{
+    kv_worker.total_connections = 0;
+    kv_worker.total_commands = 0;
+    kv_stat_expired_keys = 0;
+    kv_stat_keyspace_hits = 0;
+    kv_stat_keyspace_misses = 0;
+    kv_reply_ok(c);
+}
+
+void kv_cmd_config_help(kv_client_t *c)
+{
+    static const char *const help[] = {
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their "
+        "values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        NULL
+    };
+
+    kv_reply_help(c, help);
+}
