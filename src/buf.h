@@ -11,7 +11,7 @@
 
 #include "kevyd.h"
 
-typedef struct {
+typedef struct kv_buf_s {
     char *data;
     size_t pos, len, cap;
 } kv_buf_t;

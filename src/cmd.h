@@ -29,6 +29,9 @@ typedef void (*kv_cmd_proc_pt)(kv_client_t *c);
 #define KV_CMD_NO_AUTH 0x0400
 #define KV_CMD_SENTINEL 0x0800
 #define KV_CMD_ALLOW_ANY 0x1000 /* allowed in any client state */
+/* Keys are not at fixed positions (numkeys): the router asks
+ * kv_cmd_key_positions() instead of reading first/last/step. */
+#define KV_CMD_MOVABLEKEYS 0x2000
 
 typedef struct kv_cmd_s kv_cmd_t;
 
@@ -57,6 +60,16 @@ void kv_cmd_call(kv_client_t *c);
 /* A command forwarded by another worker: resolve and run it here; also
  * knows the internal commands ("@randomkey"). */
 void kv_cmd_run(kv_client_t *c);
+/*
+ * Every key position of cmd called with argv[0 .. argc) (argv[0] is the
+ * command's name), found with its key specs or its own key finder, as
+ * COMMAND GETKEYS would. Returns the count and a kv_malloc'ed array in
+ * *out (kv_free it), 0 when there are no keys, -1 when the arguments do
+ * not fit the specs. (t_command.c)
+ */
+int kv_cmd_key_positions(const kv_cmd_t *cmd, const kv_str_t *argv,
+                         int argc, int **out);
+
 /* The internal command named by a (for fan-outs). */
 const kv_cmd_t *kv_cmd_internal(const kv_str_t *a);
 

@@ -16,6 +16,7 @@
 
 static kv_db_t *kv_dbs;
 static int kv_ndbs;
+static kv_db_t kv_scratch;
 static int64_t kv_now_ms;
 static int kv_expire_next_db;
 
@@ -42,6 +43,8 @@ int kv_db_init(int ndbs)
         kv_dict_init(&kv_dbs[i].dict, kv_key_dict_key);
         kv_dbs[i].id = i;
     }
+    kv_dict_init(&kv_scratch.dict, kv_key_dict_key);
+    kv_scratch.id = -1;
     kv_db_update_clock();
     return KV_OK;
 }
@@ -55,6 +58,11 @@ void kv_db_free_all(void)
     kv_free(kv_dbs);
     kv_dbs = NULL;
     kv_ndbs = 0;
+}
+
+kv_db_t *kv_db_scratch(void)
+{
+    return &kv_scratch;
 }
 
 int kv_db_count(void)
@@ -158,14 +166,51 @@ static kv_key_t *kv_key_new(const char *name, size_t len, size_t emb)
     return k;
 }
 
+static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
+                             kv_key_t *nk, int keep_ttl);
+static kv_key_t *kv_key_new(const char *name, size_t len, size_t emb);
+
+/* Filled in as the type files land; a NULL slot is a type not built. */
+const kv_type_ops_t *const kv_types[KV_TYPE_STREAM + 1] = {NULL};
+
 void kv_key_free_value(kv_key_t *k)
 {
     if (k->type == KV_TYPE_STRING) {
         if (k->enc == KV_ENC_RAW) {
             kv_free(k->v.ptr);
         }
+    } else if (kv_types[k->type] != NULL && k->v.ptr != NULL) {
+        kv_types[k->type]->free(k->v.ptr);
     }
     k->v.ptr = NULL;
+}
+
+const char *kv_key_encoding(const kv_key_t *k)
+{
+    static const char *const str[] = {"int", "embstr", "raw"};
+
+    if (k->type == KV_TYPE_STRING) {
+        return k->enc < KV_ARRAY_LEN(str) ? str[k->enc] : "unknown";
+    }
+    if (kv_types[k->type] != NULL) {
+        return kv_types[k->type]->encoding(k->enc);
+    }
+    return "unknown";
+}
+
+kv_key_t *kv_db_set_value(kv_db_t *db, const char *key, size_t len,
+                          uint8_t type, uint8_t enc, void *ptr)
+{
+    kv_key_t *k = kv_key_new(key, len, 0);
+
+    if (k == NULL) {
+        kv_types[type]->free(ptr);
+        return NULL;
+    }
+    k->type = type;
+    k->enc = enc;
+    k->v.ptr = ptr;
+    return kv_db_store(db, key, len, k, 0);
 }
 
 void kv_key_free(kv_key_t *k)
@@ -489,7 +534,20 @@ kv_key_t *kv_db_dup_key(kv_key_t *k, const char *name, size_t len)
         }
         break;
     default:
-        return NULL;
+        if (kv_types[k->type] == NULL) {
+            return NULL;
+        }
+        nk = kv_key_new(name, len, 0);
+        if (nk == NULL) {
+            return NULL;
+        }
+        nk->enc = k->enc;
+        nk->v.ptr = kv_types[k->type]->dup(k->v.ptr, k->enc);
+        if (nk->v.ptr == NULL) {
+            kv_free(nk);
+            return NULL;
+        }
+        break;
     }
     if (nk != NULL) {
         nk->type = k->type;

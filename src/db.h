@@ -72,6 +72,34 @@ typedef struct {
     uint32_t spare;
 } kv_key_ttl_t;
 
+struct kv_buf_s;
+
+/*
+ * What db.c needs to know about a value type other than strings. Each
+ * type file (t_hash.c, t_list.c ...) defines one of these and registers
+ * it in kv_types[] (db.c). A non-string value is always a pointer, v.ptr,
+ * and the entry's enc byte is the type's own encoding number.
+ *
+ *   free      release the value
+ *   dup       a deep copy (COPY), NULL when out of memory
+ *   encoding  the name OBJECT ENCODING prints for enc ("listpack" ...)
+ *   dump      append a self-contained serialization of the value to out,
+ *             for moving it between shards ("@dump"); KV_ERROR on OOM
+ *   restore   rebuild a value from dump's bytes; sets *enc; NULL if the
+ *             bytes are bad or memory is short
+ */
+typedef struct kv_type_ops_s {
+    const char *name;
+    void (*free)(void *ptr);
+    void *(*dup)(const void *ptr, uint8_t enc);
+    const char *(*encoding)(uint8_t enc);
+    int (*dump)(const void *ptr, uint8_t enc, struct kv_buf_s *out);
+    void *(*restore)(const char *p, size_t len, uint8_t *enc);
+} kv_type_ops_t;
+
+/* Indexed by KV_TYPE_*; NULL for types not built in yet. */
+extern const kv_type_ops_t *const kv_types[];
+
 typedef struct {
     kv_dict_t dict;
     kv_key_t **vol; /* keys with a TTL, for active expiry */
@@ -82,6 +110,13 @@ typedef struct {
 
 /* Create the databases of this shard. */
 int kv_db_init(int ndbs);
+
+/*
+ * A private database no client can SELECT: cross-shard commands gather
+ * copies of their keys here, run the ordinary implementation, and write
+ * the results back (xshard.c). Always empty between commands.
+ */
+kv_db_t *kv_db_scratch(void);
 void kv_db_free_all(void);
 int kv_db_count(void);
 kv_db_t *kv_db_get(int id);
@@ -154,6 +189,17 @@ kv_key_t *kv_db_rename_key(kv_db_t *db, kv_key_t *k, const char *name,
 
 /* The length of a string value in bytes (digits for ints). */
 size_t kv_key_strlen(kv_key_t *k);
+
+/*
+ * Store a non-string value (ownership of ptr passes to the keyspace),
+ * replacing any value; the TTL is removed. NULL when out of memory (ptr
+ * is then freed).
+ */
+kv_key_t *kv_db_set_value(kv_db_t *db, const char *key, size_t len,
+                          uint8_t type, uint8_t enc, void *ptr);
+
+/* The OBJECT ENCODING name of any key. */
+const char *kv_key_encoding(const kv_key_t *k);
 
 /* A deep copy of k under a new name (COPY). */
 kv_key_t *kv_db_dup_key(kv_key_t *k, const char *name, size_t len);

@@ -751,6 +751,38 @@ static void kv_route_kill(kv_client_t *c, const kv_cmd_t *cmd)
     kv_route_parent_start(parent);
 }
 
+/* A command whose keys move with its arguments (numkeys ...): the key
+ * finder says where they are; one shard runs it as usual, several go
+ * through the generic cross-shard path. */
+static void kv_route_movable(kv_client_t *c, const kv_cmd_t *cmd)
+{
+    int *pos, npos, s0 = -1, multi = 0;
+
+    npos = kv_cmd_key_positions(cmd, c->argv, c->argc, &pos);
+    if (npos <= 0) {
+        /* No keys, or arguments the command itself will reject. */
+        kv_route_local(c, cmd);
+        return;
+    }
+    for (int i = 0; i < npos; i++) {
+        int s = kv_key_shard(c->argv[pos[i]].p, c->argv[pos[i]].len,
+                             kv_route.n);
+        if (s0 < 0) {
+            s0 = s;
+        } else if (s != s0) {
+            multi = 1;
+        }
+    }
+    if (multi) {
+        kv_xshard_generic(c, cmd, pos, npos);
+    } else if (s0 == kv_route.me) {
+        kv_route_local(c, cmd);
+    } else {
+        kv_route_forward(c, s0);
+    }
+    kv_free(pos);
+}
+
 void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
 {
     int shard[KV_ROUTE_MAX_STACK_KEYS], *sh = shard;
@@ -781,6 +813,10 @@ void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
         return;
     default:
         break;
+    }
+    if (cmd->flags & KV_CMD_MOVABLEKEYS) {
+        kv_route_movable(c, cmd);
+        return;
     }
     if (cmd->first_key == 0 || c->argc <= cmd->first_key) {
         kv_route_local(c, cmd);
@@ -820,9 +856,17 @@ void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
         }
     } else if (kv_xshard_supported(cmd)) {
         kv_xshard_call(c, cmd);
-    } else if (cmd->fold == KV_FOLD_NONE) {
-        kv_reply_error(c, "-CROSSSLOT Keys in request don't hash to the "
-                          "same slot");
+    } else if (cmd->fold == KV_FOLD_NONE || cmd->fold == KV_FOLD_ATOMIC) {
+        int *pos = kv_malloc(sizeof(int) * (size_t) c->argc), npos = 0;
+        if (pos == NULL) {
+            kv_reply_oom(c);
+        } else {
+            for (int j = first; j <= last; j += step) {
+                pos[npos++] = j;
+            }
+            kv_xshard_generic(c, cmd, pos, npos);
+            kv_free(pos);
+        }
     } else {
         kv_route_split(c, cmd, first, last, step, sh);
     }

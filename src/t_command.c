@@ -582,3 +582,41 @@ void kv_cmd_command_help(kv_client_t *c)
 
     kv_reply_help(c, help);
 }
+
+int kv_cmd_key_positions(const kv_cmd_t *cmd, const kv_str_t *argv,
+                         int argc, int **out)
+{
+    const kv_cmdmeta_t *m = kv_cmdmeta_find(cmd->fullname);
+    kv_getkeys_pt proc = kv_command_getkeys_proc(cmd->fullname);
+    kv_keyref_t *keys;
+    int n = -1, *pos;
+
+    *out = NULL;
+    if (m == NULL) {
+        return 0;
+    }
+    keys = kv_malloc(sizeof(*keys) * ((size_t) m->nkeyspecs * argc + 1));
+    if (keys == NULL) {
+        return -1;
+    }
+    if (proc != NULL) {
+        n = proc(argv, argc, keys);
+    } else {
+        n = kv_command_keys_by_specs(m, cmd->arity, argv, argc, keys);
+    }
+    if (n <= 0) {
+        kv_free(keys);
+        return n;
+    }
+    pos = kv_malloc(sizeof(int) * (size_t) n);
+    if (pos == NULL) {
+        kv_free(keys);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        pos[i] = keys[i].pos;
+    }
+    kv_free(keys);
+    *out = pos;
+    return n;
+}

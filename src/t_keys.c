@@ -641,14 +641,15 @@ void kv_cmd_swapdb(kv_client_t *c)
 /* OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key */
 void kv_cmd_object_encoding(kv_client_t *c)
 {
-    static const char *const enc[] = { "int", "embstr", "raw" };
     kv_key_t *k = kv_db_lookup(c->db, c->argv[2].p, c->argv[2].len);
+    const char *enc;
 
     if (k == NULL) {
         kv_reply_null(c);
         return;
     }
-    kv_reply_bulk(c, enc[k->enc], strlen(enc[k->enc]));
+    enc = kv_key_encoding(k);
+    kv_reply_bulk(c, enc, strlen(enc));
 }
 
 void kv_cmd_object_refcount(kv_client_t *c)

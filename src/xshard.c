@@ -87,8 +87,8 @@ void kv_cmd_int_resume(kv_client_t *c)
 }
 
 /*
- * "@dump key": [expire-ms or -1, type, value] of a string key, or nil.
- * Other types move the same way once they exist (issue: lists, sets ...).
+ * "@dump key": [expire-ms or -1, type, value] or nil. A string's value is
+ * its bytes; another type's is what its kv_type_ops_t dump() writes.
  */
 void kv_cmd_int_dump(kv_client_t *c)
 {
@@ -101,16 +101,31 @@ void kv_cmd_int_dump(kv_client_t *c)
         kv_reply_null(c);
         return;
     }
-    if (k->type != KV_TYPE_STRING) {
-        kv_reply_error(c, "cross-shard move of this type is not "
-                          "supported yet");
+    if (k->type == KV_TYPE_STRING) {
+        v = kv_key_str(k, buf, &len);
+        kv_reply_array(c, 3);
+        kv_reply_int(c, kv_key_expire(k));
+        kv_reply_int(c, k->type);
+        kv_reply_bulk(c, v, len);
         return;
     }
-    v = kv_key_str(k, buf, &len);
-    kv_reply_array(c, 3);
-    kv_reply_int(c, kv_key_expire(k));
-    kv_reply_int(c, k->type);
-    kv_reply_bulk(c, v, len);
+    if (kv_types[k->type] == NULL) {
+        kv_reply_error(c, "internal error: no dump for this type");
+        return;
+    }
+    {
+        kv_buf_t blob = {0};
+        if (kv_types[k->type]->dump(k->v.ptr, k->enc, &blob) != KV_OK) {
+            kv_buf_free(&blob);
+            kv_reply_oom(c);
+            return;
+        }
+        kv_reply_array(c, 3);
+        kv_reply_int(c, kv_key_expire(k));
+        kv_reply_int(c, k->type);
+        kv_reply_bulk(c, blob.data ? blob.data : "", blob.len);
+        kv_buf_free(&blob);
+    }
 }
 
 /* "@restore key expire type value": store it, replacing any value. */
@@ -120,14 +135,27 @@ void kv_cmd_int_restore(kv_client_t *c)
     kv_key_t *k;
 
     if (!kv_string2ll(c->argv[2].p, c->argv[2].len, &expire) ||
-        !kv_string2ll(c->argv[3].p, c->argv[3].len, &type) ||
-        type != KV_TYPE_STRING) {
+        !kv_string2ll(c->argv[3].p, c->argv[3].len, &type) || type < 0 ||
+        type > KV_TYPE_STREAM ||
+        (type != KV_TYPE_STRING && kv_types[type] == NULL)) {
         kv_reply_error(c, "internal error: bad @restore");
         return;
     }
     (void) kv_db_delete(c->db, c->argv[1].p, c->argv[1].len);
-    k = kv_db_set_string(c->db, c->argv[1].p, c->argv[1].len, c->argv[4].p,
-                         c->argv[4].len, 0);
+    if (type == KV_TYPE_STRING) {
+        k = kv_db_set_string(c->db, c->argv[1].p, c->argv[1].len,
+                             c->argv[4].p, c->argv[4].len, 0);
+    } else {
+        uint8_t enc = 0;
+        void *v = kv_types[type]->restore(c->argv[4].p, c->argv[4].len,
+                                          &enc);
+        if (v == NULL) {
+            kv_reply_error(c, "internal error: bad @restore payload");
+            return;
+        }
+        k = kv_db_set_value(c->db, c->argv[1].p, c->argv[1].len,
+                            (uint8_t) type, enc, v);
+    }
     if (k == NULL) {
         kv_reply_oom(c);
         return;
@@ -449,13 +477,16 @@ static int kv_xs_dumped(const kv_buf_t *r, const char **p, size_t *len)
     if (r->len == 0 || q[0] != '*') {
         return -1;
     }
-    /* *3 :expire :type $len value */
+    /* *3 :expire :type $len value; only strings are wanted here */
     for (int field = 0; field < 3; field++) {
         q = memchr(q, '\n', (size_t) (end - q));
         if (q == NULL) {
             return -1;
         }
         q++;
+        if (field == 1 && (end - q < 3 || memcmp(q, ":0\r", 3) != 0)) {
+            return -1; /* the type field: not a string */
+        }
     }
     cr = memchr(q, '\r', (size_t) (end - q));
     if (cr == NULL || !kv_string2ll(q + 1, (size_t) (cr - q - 1), &n)) {
@@ -527,4 +558,194 @@ void kv_xshard_call(kv_client_t *c, const kv_cmd_t *cmd)
         kv_xs_move(c, out, 2, ddb, replace);
     }
     kv_route_end_reply(c);
+}
+
+/* ---- the generic path -------------------------------------------------- */
+
+/* Parse a "@dump" reply: 1 with the fields set, 0 for nil, -1 if bad. */
+static int kv_xs_parse_dump(const kv_buf_t *r, long long *expire,
+                            long long *type, const char **blob, size_t *len)
+{
+    const char *q = r->data, *end = r->data + r->len, *cr;
+    long long v[3];
+
+    if (r->len >= 5 && memcmp(q, "$-1\r\n", 5) == 0) {
+        return 0;
+    }
+    if (r->len < 4 || memcmp(q, "*3\r\n", 4) != 0) {
+        return -1;
+    }
+    q += 4;
+    for (int i = 0; i < 3; i++) {
+        cr = memchr(q, '\r', (size_t) (end - q));
+        if (cr == NULL || !kv_string2ll(q + 1, (size_t) (cr - q - 1), &v[i])) {
+            return -1;
+        }
+        q = cr + 2;
+    }
+    *expire = v[0];
+    *type = v[1];
+    *blob = q;
+    *len = (size_t) v[2];
+    return q + v[2] <= end ? 1 : -1;
+}
+
+/* Put a dumped value into db under key. */
+static int kv_xs_materialize(kv_db_t *db, const kv_str_t *key,
+                             long long expire, long long type,
+                             const char *blob, size_t len)
+{
+    kv_key_t *k;
+
+    if (type == KV_TYPE_STRING) {
+        k = kv_db_set_string(db, key->p, key->len, blob, len, 0);
+    } else if (type > 0 && type <= KV_TYPE_STREAM && kv_types[type] != NULL) {
+        uint8_t enc = 0;
+        void *v = kv_types[type]->restore(blob, len, &enc);
+        if (v == NULL) {
+            return KV_ERROR;
+        }
+        k = kv_db_set_value(db, key->p, key->len, (uint8_t) type, enc, v);
+    } else {
+        return KV_ERROR;
+    }
+    if (k == NULL) {
+        return KV_ERROR;
+    }
+    if (expire >= 0) {
+        (void) kv_db_set_expire(db, k, expire);
+    }
+    return KV_OK;
+}
+
+void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
+                       int npos)
+{
+    int n = kv_worker.nslots, db = c->db->id, nkeys = 0;
+    kv_str_t *keys = kv_malloc(sizeof(kv_str_t) * (size_t) npos);
+    int *existed = kv_calloc((size_t) npos, sizeof(int));
+    kv_buf_t *out = kv_route_begin_reply(c), r = {0};
+    kv_db_t *scratch = kv_db_scratch(), *saved_db;
+    uint64_t want = 0;
+    kv_xs_txn_t t;
+    kv_str_t argv[5];
+    char exp_s[32], type_s[32];
+
+    if (keys == NULL || existed == NULL || out == NULL) {
+        if (out != NULL) {
+            kv_out(out, "-OOM command not allowed when used memory > "
+                        "'maxmemory'.\r\n");
+            kv_route_end_reply(c);
+        } else {
+            kv_reply_oom(c);
+        }
+        kv_free(keys);
+        kv_free(existed);
+        return;
+    }
+    /* The distinct keys, and the shards they live on. */
+    for (int i = 0; i < npos; i++) {
+        const kv_str_t *a = &c->argv[pos[i]];
+        int dup = 0;
+        for (int j = 0; j < nkeys && !dup; j++) {
+            dup = keys[j].len == a->len && memcmp(keys[j].p, a->p, a->len) == 0;
+        }
+        if (!dup) {
+            keys[nkeys++] = *a;
+            want |= 1ULL << kv_key_shard(a->p, a->len, n);
+        }
+    }
+    if (kv_xs_begin(&t, want) != KV_OK) {
+        kv_out(out, KV_XSHARD_LOST);
+        goto done;
+    }
+    /* Gather. */
+    argv[0].p = "@dump";
+    argv[0].len = 5;
+    for (int i = 0; i < nkeys && !t.failed; i++) {
+        long long expire, type;
+        const char *blob;
+        size_t len;
+        int rc;
+
+        argv[1] = keys[i];
+        if (kv_xs_step(&t, kv_key_shard(keys[i].p, keys[i].len, n), db, 2,
+                       argv, &r) != KV_OK) {
+            break;
+        }
+        rc = kv_xs_parse_dump(&r, &expire, &type, &blob, &len);
+        existed[i] = rc == 1;
+        if (rc < 0 || (rc == 1 && kv_xs_materialize(scratch, &keys[i],
+                                                     expire, type, blob,
+                                                     len) != KV_OK)) {
+            t.failed = 1;
+        }
+    }
+    if (t.failed) {
+        kv_xs_end(&t);
+        kv_db_flush(scratch);
+        kv_out(out, KV_XSHARD_LOST);
+        goto done;
+    }
+    /* Run the command's own code on the copies. */
+    {
+        kv_buf_t saved = c->obuf;
+        saved_db = c->db;
+        c->obuf = *out;
+        c->db = scratch;
+        cmd->proc(c);
+        *out = c->obuf;
+        c->obuf = saved;
+        c->db = saved_db;
+    }
+    /* Scatter what a write command left behind. */
+    for (int i = 0; (cmd->flags & KV_CMD_WRITE) && i < nkeys && !t.failed;
+         i++) {
+        int s = kv_key_shard(keys[i].p, keys[i].len, n);
+        kv_key_t *k = kv_db_lookup(scratch, keys[i].p, keys[i].len);
+        kv_buf_t blob = {0};
+
+        if (k == NULL) {
+            if (existed[i]) {
+                argv[0].p = "DEL";
+                argv[0].len = 3;
+                argv[1] = keys[i];
+                (void) kv_xs_step(&t, s, db, 2, argv, &r);
+            }
+            continue;
+        }
+        if (k->type == KV_TYPE_STRING) {
+            char buf[32];
+            size_t len;
+            const char *v = kv_key_str(k, buf, &len);
+            (void) kv_buf_append(&blob, v, len);
+        } else if (kv_types[k->type]->dump(k->v.ptr, k->enc, &blob) !=
+                   KV_OK) {
+            t.failed = 1;
+            kv_buf_free(&blob);
+            break;
+        }
+        argv[0].p = "@restore";
+        argv[0].len = 8;
+        argv[1] = keys[i];
+        argv[2].p = exp_s;
+        argv[2].len = kv_ll2str(exp_s, kv_key_expire(k));
+        argv[3].p = type_s;
+        argv[3].len = kv_ll2str(type_s, k->type);
+        argv[4].p = blob.data ? blob.data : "";
+        argv[4].len = blob.len;
+        (void) kv_xs_step(&t, s, db, 5, argv, &r);
+        kv_buf_free(&blob);
+    }
+    kv_db_flush(scratch);
+    kv_xs_end(&t);
+    if (t.failed) {
+        out->len = out->pos = 0;
+        kv_out(out, KV_XSHARD_LOST);
+    }
+done:
+    kv_route_end_reply(c);
+    kv_buf_free(&r);
+    kv_free(keys);
+    kv_free(existed);
 }

@@ -36,8 +36,19 @@
  * doorbell normally ends it much sooner). */
 #define KV_XSHARD_WAIT_MS 10
 
-/* Run cmd for c, whose keys are on several shards (shard[] per argv). */
+/* Run cmd for c, whose keys are on several shards. */
 void kv_xshard_call(kv_client_t *c, const kv_cmd_t *cmd);
+
+/*
+ * Any other command over keys on several shards, generically: under the
+ * same lock and pause, a copy of every key (pos[]: their argv positions)
+ * is gathered into the scratch database, the command's own code runs
+ * there, and for a write command every key is written back to its shard
+ * (or deleted there when the command removed it). Slower than the
+ * specific paths, but atomic and exactly the single-shard semantics.
+ */
+void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
+                       int npos);
 /* 1 for the commands kv_xshard_call() knows. */
 int kv_xshard_supported(const kv_cmd_t *cmd);
 
