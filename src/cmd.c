@@ -386,6 +386,15 @@ void kv_reply_wrongtype(kv_client_t *c)
                       "wrong kind of value");
 }
 
+void kv_reply_done(kv_client_t *c, int nx)
+{
+    if (nx) {
+        kv_reply_int(c, 1);
+    } else {
+        kv_reply_ok(c);
+    }
+}
+
 void kv_reply_oom(kv_client_t *c)
 {
     kv_reply_error(c, "-OOM command not allowed when used memory > "

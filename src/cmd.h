@@ -89,6 +89,8 @@ int kv_get_int_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
 int kv_arg_cstrlen(const kv_str_t *a, int max);
 
 void kv_reply_wrongtype(kv_client_t *c);
+/* The success reply of commands with an NX form: :1 for it, +OK else. */
+void kv_reply_done(kv_client_t *c, int nx);
 void kv_reply_oom(kv_client_t *c);
 /* "wrong number of arguments for '<fullname>' command" */
 void kv_reply_arity_error(kv_client_t *c);

@@ -28,11 +28,10 @@ int kv_resp_in_command(const kv_resp_parser_t *p)
     return p->mbulk > 0;
 }
 
-int kv_string2ll(const char *s, size_t len, long long *out)
+int kv_parse_digits(const char *s, size_t len, unsigned long long max,
+                    unsigned long long *out)
 {
-    unsigned long long v = 0, limit;
-    size_t i = 0;
-    int neg = 0;
+    unsigned long long v = 0;
 
     if (len == 0 || len > 20) {
         return 0;
@@ -41,17 +40,10 @@ int kv_string2ll(const char *s, size_t len, long long *out)
         *out = 0;
         return 1;
     }
-    if (s[0] == '-') {
-        neg = 1;
-        i = 1;
-        if (len == 1) {
-            return 0;
-        }
-    }
-    if (s[i] < '1' || s[i] > '9') {
+    if (s[0] < '1' || s[0] > '9') {
         return 0;
     }
-    for (; i < len; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned d;
         if (s[i] < '0' || s[i] > '9') {
             return 0;
@@ -62,11 +54,31 @@ int kv_string2ll(const char *s, size_t len, long long *out)
         }
         v = v * 10 + d;
     }
-    limit = neg ? (unsigned long long) LLONG_MAX + 1 : LLONG_MAX;
-    if (v > limit) {
+    if (v > max) {
         return 0;
     }
-    *out = neg ? (long long) (0 - v) : (long long) v;
+    *out = v;
+    return 1;
+}
+
+int kv_string2ll(const char *s, size_t len, long long *out)
+{
+    unsigned long long v;
+
+    if (len > 1 && s[0] == '-') {
+        /* "-0" is refused like Redis does: no leading zero after '-'. */
+        if (s[1] == '0' ||
+            !kv_parse_digits(s + 1, len - 1,
+                             (unsigned long long) LLONG_MAX + 1, &v)) {
+            return 0;
+        }
+        *out = (long long) (0 - v);
+        return 1;
+    }
+    if (!kv_parse_digits(s, len, LLONG_MAX, &v)) {
+        return 0;
+    }
+    *out = (long long) v;
     return 1;
 }
 

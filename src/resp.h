@@ -72,6 +72,12 @@ int kv_resp_in_command(const kv_resp_parser_t *p);
  * spaces, no '+', fits in a long long. Returns 1 on success.
  */
 int kv_string2ll(const char *s, size_t len, long long *out);
+/*
+ * The decimal digits s[0 .. len) as a number, refusing leading zeros
+ * (but "0"), signs, spaces and overflow past max. Returns 1 on success.
+ */
+int kv_parse_digits(const char *s, size_t len, unsigned long long max,
+                    unsigned long long *out);
 /* Writes the decimal form of v into buf (at least 21 bytes), returns len. */
 size_t kv_ll2str(char *buf, long long v);
 

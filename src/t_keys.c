@@ -492,11 +492,7 @@ static void kv_rename_generic(kv_client_t *c, int nx)
         return;
     }
     kv_keyspace_changed(c);
-    if (nx) {
-        kv_reply_int(c, 1);
-    } else {
-        kv_reply_ok(c);
-    }
+    kv_reply_done(c, nx);
 }
 
 void kv_cmd_rename(kv_client_t *c)

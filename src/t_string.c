@@ -340,11 +340,7 @@ static void kv_mset_generic(kv_client_t *c, int nx)
         }
     }
     kv_keyspace_changed(c);
-    if (nx) {
-        kv_reply_int(c, 1);
-    } else {
-        kv_reply_ok(c);
-    }
+    kv_reply_done(c, nx);
 }
 
 void kv_cmd_mset(kv_client_t *c)

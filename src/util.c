@@ -3,6 +3,8 @@
  */
 #include "util.h"
 
+#include "resp.h"
+
 #include <ctype.h>
 #include <math.h>
 
@@ -87,34 +89,8 @@ size_t kv_ld2str(char *buf, size_t len, long double v)
 
 int kv_string2ull(const char *s, size_t len, unsigned long long *out)
 {
-    unsigned long long v = 0;
-
-    if (len == 0 || len > 20) {
-        return 0;
-    }
-    if (len == 1 && s[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    /* Redis accepts what strtoull accepts on a 21-byte copy, but a clean
-     * decimal is all a SCAN cursor ever is. Leading zeros are rejected
-     * like string2ll does, except for "0" itself. */
-    if (s[0] < '1' || s[0] > '9') {
-        return 0;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned d;
-        if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        d = (unsigned) (s[i] - '0');
-        if (v > (ULLONG_MAX - d) / 10) {
-            return 0;
-        }
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 1;
+    /* A SCAN cursor is a clean decimal: the strict parser of string2ll. */
+    return kv_parse_digits(s, len, ULLONG_MAX, out);
 }
 
 static int kv_lower(int c, int nocase)
