@@ -191,22 +191,29 @@ static void kv_client_free(kv_client_t *c)
     kv_route_client_gone(c);
     kv_buf_free(&c->qbuf);
     kv_buf_free(&c->obuf);
+    kv_buf_free(&c->sbuf);
     kv_resp_parser_free(&c->parser);
     kv_free(c->name);
     kv_free(c);
 }
 
+/* Output not yet sent: the rest of the send buffer, then obuf. */
+static size_t kv_client_out_pending(const kv_client_t *c)
+{
+    return kv_buf_pending(&c->sbuf) + kv_buf_pending(&c->obuf);
+}
+
 /* Nothing left to do for a client that must close once its output left. */
 static int kv_client_done(const kv_client_t *c)
 {
-    return kv_buf_pending(&c->obuf) == 0 && !(c->flags & KV_CLIENT_SENDING) &&
+    return kv_client_out_pending(c) == 0 && !(c->flags & KV_CLIENT_SENDING) &&
            c->pend_head == NULL;
 }
 
 /* Too much output, or too many replies outstanding, to read more. */
 static int kv_client_backlogged(const kv_client_t *c)
 {
-    return kv_buf_pending(&c->obuf) > KV_CLIENT_OBUF_PAUSE ||
+    return kv_client_out_pending(c) > KV_CLIENT_OBUF_PAUSE ||
            c->npending >= KV_CLIENT_MAX_PENDING;
 }
 
@@ -302,12 +309,13 @@ static void kv_client_sent(kv_client_t *c, ssize_t n)
         kv_client_close(c);
         return;
     }
-    c->obuf.pos += (size_t) n;
+    c->sbuf.pos += (size_t) n;
     c->inflight = 0;
-    if (kv_buf_pending(&c->obuf) == 0) {
-        c->obuf.pos = c->obuf.len = 0;
-        kv_buf_shrink(&c->obuf, KV_CLIENT_BUF_KEEP);
-    } else {
+    if (kv_buf_pending(&c->sbuf) == 0) {
+        c->sbuf.pos = c->sbuf.len = 0;
+        kv_buf_shrink(&c->sbuf, KV_CLIENT_BUF_KEEP);
+    }
+    if (kv_client_out_pending(c) > 0) {
         kv_client_queue_write(c);
     }
     kv_client_resume(c);
@@ -318,7 +326,7 @@ static void kv_client_sent(kv_client_t *c, ssize_t n)
 static void kv_client_resume(kv_client_t *c)
 {
     if ((c->flags & KV_CLIENT_PAUSED) &&
-        kv_buf_pending(&c->obuf) <= KV_CLIENT_OBUF_PAUSE / 2 &&
+        kv_client_out_pending(c) <= KV_CLIENT_OBUF_PAUSE / 2 &&
         c->npending < KV_CLIENT_MAX_PENDING / 2) {
         c->flags &= ~KV_CLIENT_PAUSED;
         if (!kv_worker.stopping &&
@@ -377,9 +385,19 @@ void kv_clients_flush(void)
         c->flags &= ~KV_CLIENT_QUEUED;
         c->next_write = NULL;
         if (!(c->flags & (KV_CLIENT_SENDING | KV_CLIENT_CLOSING)) &&
-            kv_buf_pending(&c->obuf) > 0) {
-            c->iov.iov_base = c->obuf.data + c->obuf.pos;
-            c->iov.iov_len = kv_buf_pending(&c->obuf);
+            kv_buf_pending(&c->sbuf) == 0 && kv_buf_pending(&c->obuf) > 0) {
+            /* The replies become the send buffer; obuf takes the empty
+             * one (and its memory). */
+            kv_buf_t b = c->sbuf;
+
+            c->sbuf = c->obuf;
+            c->obuf = b;
+            c->obuf.pos = c->obuf.len = 0;
+        }
+        if (!(c->flags & (KV_CLIENT_SENDING | KV_CLIENT_CLOSING)) &&
+            kv_buf_pending(&c->sbuf) > 0) {
+            c->iov.iov_base = c->sbuf.data + c->sbuf.pos;
+            c->iov.iov_len = kv_buf_pending(&c->sbuf);
             c->inflight = c->iov.iov_len;
             c->flags |= KV_CLIENT_SENDING;
             if (kv_io_send(&kv_worker.loop, &c->io, &c->iov, 1) != KV_OK) {

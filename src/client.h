@@ -49,7 +49,12 @@ struct kv_client_s {
     int64_t last_ms; /* last input, for timeout */
     kv_buf_t qbuf;
     kv_buf_t obuf;
-    size_t inflight; /* bytes of obuf in the send in flight */
+    /* The output being sent. The kernel may read it until the send
+     * completes (io_uring reads it then, not when kv_io_send() is called),
+     * so it must not move: replies made meanwhile go to obuf, which
+     * realloc() may move at will. */
+    kv_buf_t sbuf;
+    size_t inflight; /* bytes of sbuf in the send in flight */
     struct iovec iov;
     kv_resp_parser_t parser;
     int argc;

@@ -184,6 +184,106 @@ void kv_cmd_lcs(kv_client_t *c);
 void kv_lcs_reply(kv_client_t *c, int wrongtype, const char *a, size_t la,
                   const char *b, size_t lb);
 
+/* handlers (t_list.c) */
+void kv_cmd_lpush(kv_client_t *c);
+void kv_cmd_rpush(kv_client_t *c);
+void kv_cmd_lpushx(kv_client_t *c);
+void kv_cmd_rpushx(kv_client_t *c);
+void kv_cmd_linsert(kv_client_t *c);
+void kv_cmd_llen(kv_client_t *c);
+void kv_cmd_lindex(kv_client_t *c);
+void kv_cmd_lrange(kv_client_t *c);
+void kv_cmd_lpos(kv_client_t *c);
+void kv_cmd_lpop(kv_client_t *c);
+void kv_cmd_rpop(kv_client_t *c);
+void kv_cmd_lmpop(kv_client_t *c);
+void kv_cmd_lset(kv_client_t *c);
+void kv_cmd_ltrim(kv_client_t *c);
+void kv_cmd_lrem(kv_client_t *c);
+void kv_cmd_lmove(kv_client_t *c);
+void kv_cmd_rpoplpush(kv_client_t *c);
+
+/* handlers (t_hash.c) */
+void kv_cmd_hset(kv_client_t *c);
+void kv_cmd_hsetnx(kv_client_t *c);
+void kv_cmd_hget(kv_client_t *c);
+void kv_cmd_hmget(kv_client_t *c);
+void kv_cmd_hmset(kv_client_t *c);
+void kv_cmd_hdel(kv_client_t *c);
+void kv_cmd_hexists(kv_client_t *c);
+void kv_cmd_hlen(kv_client_t *c);
+void kv_cmd_hstrlen(kv_client_t *c);
+void kv_cmd_hkeys(kv_client_t *c);
+void kv_cmd_hvals(kv_client_t *c);
+void kv_cmd_hgetall(kv_client_t *c);
+void kv_cmd_hincrby(kv_client_t *c);
+void kv_cmd_hincrbyfloat(kv_client_t *c);
+void kv_cmd_hrandfield(kv_client_t *c);
+void kv_cmd_hscan(kv_client_t *c);
+/* HSCAN and ZSCAN (and other per-key scans): the cursor, the MATCH /
+ * COUNT options, with Redis's errors (TYPE is SCAN's only); whether an
+ * element matches; the head of a reply of n elements. */
+int kv_scan_value_cursor(kv_client_t *c, const kv_str_t *a,
+                         unsigned long long *cursor);
+int kv_scan_value_parse(kv_client_t *c, int first, const kv_str_t **match,
+                        long long *count);
+int kv_scan_value_match(const kv_str_t *match, const char *p, size_t len);
+void kv_scan_value_reply_head(kv_client_t *c, unsigned long long cursor,
+                              long long n);
+
+/* handlers (t_set.c) */
+void kv_cmd_sadd(kv_client_t *c);
+void kv_cmd_srem(kv_client_t *c);
+void kv_cmd_scard(kv_client_t *c);
+void kv_cmd_sismember(kv_client_t *c);
+void kv_cmd_smismember(kv_client_t *c);
+void kv_cmd_smembers(kv_client_t *c);
+void kv_cmd_spop(kv_client_t *c);
+void kv_cmd_srandmember(kv_client_t *c);
+void kv_cmd_smove(kv_client_t *c);
+void kv_cmd_sinter(kv_client_t *c);
+void kv_cmd_sintercard(kv_client_t *c);
+void kv_cmd_sinterstore(kv_client_t *c);
+void kv_cmd_sunion(kv_client_t *c);
+void kv_cmd_sunionstore(kv_client_t *c);
+void kv_cmd_sdiff(kv_client_t *c);
+void kv_cmd_sdiffstore(kv_client_t *c);
+void kv_cmd_sscan(kv_client_t *c);
+
+/* handlers (t_zset.c) */
+void kv_cmd_zadd(kv_client_t *c);
+void kv_cmd_zincrby(kv_client_t *c);
+void kv_cmd_zrem(kv_client_t *c);
+void kv_cmd_zcard(kv_client_t *c);
+void kv_cmd_zcount(kv_client_t *c);
+void kv_cmd_zlexcount(kv_client_t *c);
+void kv_cmd_zscore(kv_client_t *c);
+void kv_cmd_zmscore(kv_client_t *c);
+void kv_cmd_zrank(kv_client_t *c);
+void kv_cmd_zrevrank(kv_client_t *c);
+void kv_cmd_zrange(kv_client_t *c);
+void kv_cmd_zrangestore(kv_client_t *c);
+void kv_cmd_zrevrange(kv_client_t *c);
+void kv_cmd_zrangebyscore(kv_client_t *c);
+void kv_cmd_zrevrangebyscore(kv_client_t *c);
+void kv_cmd_zrangebylex(kv_client_t *c);
+void kv_cmd_zrevrangebylex(kv_client_t *c);
+void kv_cmd_zremrangebyrank(kv_client_t *c);
+void kv_cmd_zremrangebyscore(kv_client_t *c);
+void kv_cmd_zremrangebylex(kv_client_t *c);
+void kv_cmd_zpopmin(kv_client_t *c);
+void kv_cmd_zpopmax(kv_client_t *c);
+void kv_cmd_zmpop(kv_client_t *c);
+void kv_cmd_zrandmember(kv_client_t *c);
+void kv_cmd_zunion(kv_client_t *c);
+void kv_cmd_zinter(kv_client_t *c);
+void kv_cmd_zdiff(kv_client_t *c);
+void kv_cmd_zunionstore(kv_client_t *c);
+void kv_cmd_zinterstore(kv_client_t *c);
+void kv_cmd_zdiffstore(kv_client_t *c);
+void kv_cmd_zintercard(kv_client_t *c);
+void kv_cmd_zscan(kv_client_t *c);
+
 /* handlers (t_keys.c) */
 void kv_cmd_del(kv_client_t *c);
 void kv_cmd_unlink(kv_client_t *c);

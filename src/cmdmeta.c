@@ -8,18 +8,28 @@
  *
  *     perl tools/gen-cmdmeta.pl
  *
- * Commands (84):
+ * Commands (166):
  * append client client|getname client|help client|id client|info
  * client|kill client|list client|no-evict client|setname command
  * command|count command|docs command|getkeys command|getkeysandflags
  * command|help command|info command|list config config|get config|help
  * config|resetstat config|set copy dbsize decr decrby del echo exists
  * expire expireat expiretime flushall flushdb get getdel getex getrange
- * getset hello incr incrby incrbyfloat info keys lcs mget move mset msetnx
- * object object|encoding object|freq object|help object|idletime
- * object|refcount persist pexpire pexpireat pexpiretime ping psetex pttl
- * quit randomkey rename renamenx reset scan select set setex setnx
- * setrange shutdown strlen substr swapdb time touch ttl type unlink
+ * getset hdel hello hexists hget hgetall hincrby hincrbyfloat hkeys hlen
+ * hmget hmset hrandfield hscan hset hsetnx hstrlen hvals incr incrby
+ * incrbyfloat info keys lcs lindex linsert llen lmove lmpop lpop lpos
+ * lpush lpushx lrange lrem lset ltrim mget move mset msetnx object
+ * object|encoding object|freq object|help object|idletime object|refcount
+ * persist pexpire pexpireat pexpiretime ping psetex pttl quit randomkey
+ * rename renamenx reset rpop rpoplpush rpush rpushx sadd scan scard sdiff
+ * sdiffstore select set setex setnx setrange shutdown sinter sintercard
+ * sinterstore sismember smembers smismember smove spop srandmember srem
+ * sscan strlen substr sunion sunionstore swapdb time touch ttl type unlink
+ * zadd zcard zcount zdiff zdiffstore zincrby zinter zintercard zinterstore
+ * zlexcount zmpop zmscore zpopmax zpopmin zrandmember zrange zrangebylex
+ * zrangebyscore zrangestore zrank zrem zremrangebylex zremrangebyrank
+ * zremrangebyscore zrevrange zrevrangebylex zrevrangebyscore zrevrank
+ * zscan zscore zunion zunionstore
  */
 #include "cmdmeta.h"
 
@@ -97,6 +107,86 @@ static const kv_keyspec_t kv_ks_getset[] = {
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
 };
 
+static const kv_keyspec_t kv_ks_hdel[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hexists[] = {
+    { KV_KS_RO,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hget[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hgetall[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hincrby[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hincrbyfloat[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hkeys[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hlen[] = {
+    { KV_KS_RO,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hmget[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hmset[] = {
+    { KV_KS_RW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hrandfield[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hscan[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hset[] = {
+    { KV_KS_RW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hsetnx[] = {
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hstrlen[] = {
+    { KV_KS_RO,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_hvals[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
 static const kv_keyspec_t kv_ks_incr[] = {
     { KV_KS_RW | KV_KS_ACCESS | KV_KS_UPDATE,
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
@@ -115,6 +205,73 @@ static const kv_keyspec_t kv_ks_incrbyfloat[] = {
 static const kv_keyspec_t kv_ks_lcs[] = {
     { KV_KS_RO | KV_KS_ACCESS,
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 1, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lindex[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_linsert[] = {
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_llen[] = {
+    { KV_KS_RO,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lmove[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lmpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_lpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lpos[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lpush[] = {
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lpushx[] = {
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lrange[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lrem[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_lset[] = {
+    { KV_KS_RW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_ltrim[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
 };
 
 static const kv_keyspec_t kv_ks_mget[] = {
@@ -201,6 +358,50 @@ static const kv_keyspec_t kv_ks_renamenx[] = {
       KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
 };
 
+static const kv_keyspec_t kv_ks_rpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_rpoplpush[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_rpush[] = {
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_rpushx[] = {
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sadd[] = {
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_scard[] = {
+    { KV_KS_RO,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sdiff[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -1, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sdiffstore[] = {
+    { KV_KS_OW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, -1, 1, 0 },
+};
+
 static const kv_keyspec_t kv_ks_set[] = {
     { KV_KS_RW | KV_KS_ACCESS | KV_KS_UPDATE | KV_KS_VARIABLE_FLAGS,
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
@@ -221,6 +422,65 @@ static const kv_keyspec_t kv_ks_setrange[] = {
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
 };
 
+static const kv_keyspec_t kv_ks_sinter[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -1, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sintercard[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_sinterstore[] = {
+    { KV_KS_RW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, -1, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sismember[] = {
+    { KV_KS_RO,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_smembers[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_smismember[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_smove[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_spop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_srandmember[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_srem[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sscan[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
 static const kv_keyspec_t kv_ks_strlen[] = {
     { KV_KS_RO,
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
@@ -229,6 +489,18 @@ static const kv_keyspec_t kv_ks_strlen[] = {
 static const kv_keyspec_t kv_ks_substr[] = {
     { KV_KS_RO | KV_KS_ACCESS,
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sunion[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -1, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sunionstore[] = {
+    { KV_KS_OW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, -1, 1, 0 },
 };
 
 static const kv_keyspec_t kv_ks_touch[] = {
@@ -249,6 +521,174 @@ static const kv_keyspec_t kv_ks_type[] = {
 static const kv_keyspec_t kv_ks_unlink[] = {
     { KV_KS_RM | KV_KS_DELETE,
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -1, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zadd[] = {
+    { KV_KS_RW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zcard[] = {
+    { KV_KS_RO,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zcount[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zdiff[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_zdiffstore[] = {
+    { KV_KS_OW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_zincrby[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zinter[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_zintercard[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_zinterstore[] = {
+    { KV_KS_OW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_zlexcount[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zmpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_zmscore[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zpopmax[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zpopmin[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrandmember[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrange[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrangebylex[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrangebyscore[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrangestore[] = {
+    { KV_KS_OW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrank[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrem[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zremrangebylex[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zremrangebyrank[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zremrangebyscore[] = {
+    { KV_KS_RW | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrevrange[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrevrangebylex[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrevrangebyscore[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zrevrank[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zscan[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zscore[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_zunion[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_zunionstore[] = {
+    { KV_KS_OW | KV_KS_UPDATE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
 };
 
 const kv_cmdmeta_t kv_cmdmeta[] = {
@@ -1154,6 +1594,33 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
               "*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r\n"
               "type\r\n$6\r\nstring\r\n") },
+    { "hdel", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@hash\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write hash fast", kv_ks_hdel, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$30\r\nDelete one or more hash fields\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nhash\r\n$10\r\ncomplexity\r\n$51\r\n"
+              "O(N) where N is the number of fields to be removed.\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n2.4.0\r\n"
+              "$35\r\nAccepts multiple `field` arguments.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$5\r\nfield\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
     { "hello", -1, 0, 0, 0,
       /* flags */
       KV_RESP("*6\r\n+noscript\r\n+loading\r\n+stale\r\n"
@@ -1186,6 +1653,392 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n"
               "$7\r\nSETNAME\r\n$5\r\nflags\r\n*1\r\n"
               "+optional\r\n") },
+    { "hexists", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read hash fast", kv_ks_hexists, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$32\r\nDetermine if a hash field exists\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nhash\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\narguments\r\n*2\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "hget", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read hash fast", kv_ks_hget, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$29\r\nGet the value of a hash field\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nhash\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\narguments\r\n*2\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "hgetall", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@slow\r\n*1\r\n"
+              "$29\r\nnondeterministic_output_order\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read hash slow", kv_ks_hgetall, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$39\r\nGet all the fields and values in a h"
+              "ash\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nhash\r\n$10\r\ncomplexity\r\n"
+              "$37\r\nO(N) where N is the size of the hash.\r\n"
+              "$9\r\narguments\r\n*1\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n") },
+    { "hincrby", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@hash\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write hash fast", kv_ks_hincrby, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$63\r\nIncrement the integer value of a has"
+              "h field by the given number\r\n$5\r\n"
+              "since\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nhash\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\narguments\r\n*3\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$9\r\nincrement\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n") },
+    { "hincrbyfloat", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@hash\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write hash fast", kv_ks_hincrbyfloat, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$61\r\nIncrement the float value of a hash "
+              "field by the given amount\r\n$5\r\nsince\r\n"
+              "$5\r\n2.6.0\r\n$5\r\ngroup\r\n$4\r\nhash\r\n"
+              "$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\n"
+              "arguments\r\n*3\r\n*6\r\n$4\r\nname\r\n"
+              "$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+              "$14\r\nkey_spec_index\r\n:0\r\n*4\r\n"
+              "$4\r\nname\r\n$5\r\nfield\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+              "increment\r\n$4\r\ntype\r\n$6\r\ndouble\r\n") },
+    { "hkeys", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@slow\r\n*1\r\n"
+              "$29\r\nnondeterministic_output_order\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read hash slow", kv_ks_hkeys, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$28\r\nGet all the fields in a hash\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nhash\r\n$10\r\ncomplexity\r\n$37\r\n"
+              "O(N) where N is the size of the hash.\r\n"
+              "$9\r\narguments\r\n*1\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n") },
+    { "hlen", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read hash fast", kv_ks_hlen, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$34\r\nGet the number of fields in a hash\r"
+              "\n$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\n"
+              "group\r\n$4\r\nhash\r\n$10\r\ncomplexity\r\n"
+              "$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n") },
+    { "hmget", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read hash fast", kv_ks_hmget, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$43\r\nGet the values of all the given hash"
+              " fields\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nhash\r\n$10\r\ncomplexity\r\n"
+              "$53\r\nO(N) where N is the number of fields being requested."
+              "\r\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$5\r\nfield\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "hmset", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@hash\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write hash fast", kv_ks_hmset, 1,
+      /* docs */ 8,
+      KV_RESP("$7\r\nsummary\r\n$43\r\nSet multiple hash fields to multiple"
+              " values\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nhash\r\n$10\r\ncomplexity\r\n"
+              "$47\r\nO(N) where N is the number of fields being set.\r\n"
+              "$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+              "$16\r\ndeprecated_since\r\n$5\r\n4.0.0\r\n"
+              "$11\r\nreplaced_by\r\n$38\r\n`HSET` with multiple field-valu"
+              "e pairs\r\n$9\r\narguments\r\n*2\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*8\r\n$4\r\nname\r\n$11\r\nfield_value\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n$9\r\narguments\r\n"
+              "*2\r\n*4\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$5\r\nvalue\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n") },
+    { "hrandfield", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@slow\r\n*1\r\n"
+              "$23\r\nnondeterministic_output\r\n*1\r\n"
+              "*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read hash slow", kv_ks_hrandfield, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$45\r\nGet one or multiple random fields fr"
+              "om a hash\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nhash\r\n$10\r\ncomplexity\r\n"
+              "$45\r\nO(N) where N is the number of fields returned\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*8\r\n$4\r\nname\r\n$7\r\noptions\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*2\r\n*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*8\r\n"
+              "$4\r\nname\r\n$10\r\nwithvalues\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$10\r\nWITHVALUES\r\n$5\r\nflags\r\n*1\r\n"
+              "+optional\r\n") },
+    { "hscan", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@slow\r\n*1\r\n"
+              "$23\r\nnondeterministic_output\r\n*1\r\n"
+              "*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read hash slow", kv_ks_hscan, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$55\r\nIncrementally iterate hash fields an"
+              "d associated values\r\n$5\r\nsince\r\n"
+              "$5\r\n2.8.0\r\n$5\r\ngroup\r\n$4\r\nhash\r\n"
+              "$10\r\ncomplexity\r\n$170\r\nO(1) for every call. O(N) for a"
+              " complete iteration, including enough command calls for the "
+              "cursor to return back to 0. N is the number of elements insi"
+              "de the collection..\r\n$9\r\narguments\r\n"
+              "*4\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$6\r\ncursor\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*8\r\n"
+              "$4\r\nname\r\n$7\r\npattern\r\n$4\r\n"
+              "type\r\n$7\r\npattern\r\n$5\r\ntoken\r\n"
+              "$5\r\nMATCH\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
+              "$5\r\nCOUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "hset", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@hash\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write hash fast", kv_ks_hset, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$36\r\nSet the string value of a hash field"
+              "\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\n"
+              "group\r\n$4\r\nhash\r\n$10\r\ncomplexity\r\n"
+              "$132\r\nO(1) for each field/value pair added, so O(N) to add"
+              " N field/value pairs when the command is called with multipl"
+              "e field/value pairs.\r\n$7\r\nhistory\r\n"
+              "*1\r\n*2\r\n$5\r\n4.0.0\r\n$47\r\nAccepts multiple `field` a"
+              "nd `value` arguments.\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*8\r\n$4\r\nname\r\n$11\r\nfield_value\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n$9\r\narguments\r\n"
+              "*2\r\n*4\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$5\r\nvalue\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n") },
+    { "hsetnx", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@hash\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+insert\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write hash fast", kv_ks_hsetnx, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$63\r\nSet the value of a hash field, only "
+              "if the field does not exist\r\n$5\r\n"
+              "since\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nhash\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\narguments\r\n*3\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$5\r\nvalue\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n") },
+    { "hstrlen", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read hash fast", kv_ks_hstrlen, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$43\r\nGet the length of the value of a has"
+              "h field\r\n$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nhash\r\n$10\r\ncomplexity\r\n"
+              "$4\r\nO(1)\r\n$9\r\narguments\r\n*2\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "hvals", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@hash\r\n+@slow\r\n*1\r\n"
+              "$29\r\nnondeterministic_output_order\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read hash slow", kv_ks_hvals, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$28\r\nGet all the values in a hash\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nhash\r\n$10\r\ncomplexity\r\n$37\r\n"
+              "O(N) where N is the size of the hash.\r\n"
+              "$9\r\narguments\r\n*1\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n") },
     { "incr", 2, 1, 1, 1,
       /* flags */
       KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
@@ -1332,6 +2185,397 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
               "token\r\n$12\r\nWITHMATCHLEN\r\n$5\r\n"
               "flags\r\n*1\r\n+optional\r\n") },
+    { "lindex", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@list\r\n+@slow\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read list slow", kv_ks_lindex, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$39\r\nGet an element from a list by its in"
+              "dex\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$152\r\nO(N) where N is the number of elements to traverse t"
+              "o get to the element at index. This makes asking for the fir"
+              "st or the last element of the list O(1).\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$5\r\nindex\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n") },
+    { "linsert", 5, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+insert\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list slow", kv_ks_linsert, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$59\r\nInsert an element before or after an"
+              "other element in a list\r\n$5\r\nsince\r\n"
+              "$5\r\n2.2.0\r\n$5\r\ngroup\r\n$4\r\nlist\r\n"
+              "$10\r\ncomplexity\r\n$232\r\nO(N) where N is the number of e"
+              "lements to traverse before seeing the value pivot. This mean"
+              "s that inserting somewhere on the left end on the list (head"
+              ") can be considered O(1) and inserting somewhere on the righ"
+              "t end (tail) is O(N).\r\n$9\r\narguments\r\n"
+              "*4\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$5\r\nwhere\r\n"
+              "$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$6\r\nbefore\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$6\r\nBEFORE\r\n*6\r\n$4\r\n"
+              "name\r\n$5\r\nafter\r\n$4\r\ntype\r\n"
+              "$10\r\npure-token\r\n$5\r\ntoken\r\n$5\r\n"
+              "AFTER\r\n*4\r\n$4\r\nname\r\n$5\r\npivot\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\nelement\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n") },
+    { "llen", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@list\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read list fast", kv_ks_llen, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$24\r\nGet the length of a list\r\n"
+              "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nlist\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\narguments\r\n*1\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n") },
+    { "lmove", 5, 1, 2, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n"
+              "+insert\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list slow", kv_ks_lmove, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$65\r\nPop an element from a list, push it "
+              "to another list and return it\r\n$5\r\n"
+              "since\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nlist\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\narguments\r\n*4\r\n*6\r\n"
+              "$4\r\nname\r\n$6\r\nsource\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$11\r\ndestination\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n*6\r\n$4\r\nname\r\n$9\r\nwherefrom\r\n"
+              "$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$4\r\nleft\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$4\r\nLEFT\r\n*6\r\n$4\r\nname\r\n"
+              "$5\r\nright\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$5\r\nRIGHT\r\n*6\r\n$4\r\n"
+              "name\r\n$7\r\nwhereto\r\n$4\r\ntype\r\n"
+              "$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n"
+              "*6\r\n$4\r\nname\r\n$4\r\nleft\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$4\r\nLEFT\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+              "right\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$5\r\nRIGHT\r\n") },
+    { "lmpop", -4, 0, 0, 0,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\n"
+              "keynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+              ":0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "write list slow", kv_ks_lmpop, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$24\r\nPop elements from a list\r\n"
+              "$5\r\nsince\r\n$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nlist\r\n$10\r\ncomplexity\r\n$87\r\n"
+              "O(N+M) where N is the number of provided keys and M is the n"
+              "umber of elements returned.\r\n$9\r\n"
+              "arguments\r\n*4\r\n*4\r\n$4\r\nname\r\n"
+              "$7\r\nnumkeys\r\n$4\r\ntype\r\n$7\r\n"
+              "integer\r\n*8\r\n$4\r\nname\r\n$3\r\n"
+              "key\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\n"
+              "key_spec_index\r\n:0\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n*6\r\n$4\r\nname\r\n"
+              "$5\r\nwhere\r\n$4\r\ntype\r\n$5\r\noneof\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$4\r\nleft\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$4\r\nLEFT\r\n"
+              "*6\r\n$4\r\nname\r\n$5\r\nright\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$5\r\nRIGHT\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+              "count\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "$5\r\ntoken\r\n$5\r\nCOUNT\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n") },
+    { "lpop", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list fast", kv_ks_lpop, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$43\r\nRemove and get the first elements in"
+              " a list\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$47\r\nO(N) where N is the number of elements returned\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n6.2.0\r\n"
+              "$27\r\nAdded the `count` argument.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\nsince\r\n"
+              "$5\r\n6.2.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "lpos", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@list\r\n+@slow\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read list slow", kv_ks_lpos, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$47\r\nReturn the index of matching element"
+              "s on a list\r\n$5\r\nsince\r\n$5\r\n6.0.6\r\n"
+              "$5\r\ngroup\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$217\r\nO(N) where N is the number of elements in the list, "
+              "for the average case. When searching for elements near the h"
+              "ead or the tail of the list, or when the MAXLEN option is pr"
+              "ovided, the command may run in constant time.\r\n"
+              "$9\r\narguments\r\n*5\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*8\r\n$4\r\n"
+              "name\r\n$4\r\nrank\r\n$4\r\ntype\r\n$7\r\n"
+              "integer\r\n$5\r\ntoken\r\n$4\r\nRANK\r\n"
+              "$5\r\nflags\r\n*1\r\n+optional\r\n*8\r\n"
+              "$4\r\nname\r\n$11\r\nnum-matches\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
+              "$5\r\nCOUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*8\r\n$4\r\nname\r\n$3\r\nlen\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
+              "$6\r\nMAXLEN\r\n$5\r\nflags\r\n*1\r\n"
+              "+optional\r\n") },
+    { "lpush", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+insert\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list fast", kv_ks_lpush, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$42\r\nPrepend one or multiple elements to "
+              "a list\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$106\r\nO(1) for each element added, so O(N) to add N elemen"
+              "ts when the command is called with multiple arguments.\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n2.4.0\r\n"
+              "$37\r\nAccepts multiple `element` arguments.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "lpushx", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+insert\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list fast", kv_ks_lpushx, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$53\r\nPrepend an element to a list, only i"
+              "f the list exists\r\n$5\r\nsince\r\n$5\r\n"
+              "2.2.0\r\n$5\r\ngroup\r\n$4\r\nlist\r\n"
+              "$10\r\ncomplexity\r\n$106\r\nO(1) for each element added, so"
+              " O(N) to add N elements when the command is called with mult"
+              "iple arguments.\r\n$7\r\nhistory\r\n*1\r\n"
+              "*2\r\n$5\r\n4.0.0\r\n$37\r\nAccepts multiple `element` argum"
+              "ents.\r\n$9\r\narguments\r\n*2\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "lrange", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@list\r\n+@slow\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read list slow", kv_ks_lrange, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$35\r\nGet a range of elements from a list"
+              "\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\n"
+              "group\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$178\r\nO(S+N) where S is the distance of start offset from "
+              "HEAD for small lists, from nearest end (HEAD or TAIL) for la"
+              "rge lists; and N is the number of elements in the specified "
+              "range.\r\n$9\r\narguments\r\n*3\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nstart\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
+              "$4\r\nname\r\n$4\r\nstop\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n") },
+    { "lrem", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+write\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list slow", kv_ks_lrem, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$27\r\nRemove elements from a list\r\n"
+              "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nlist\r\n$10\r\ncomplexity\r\n$81\r\n"
+              "O(N+M) where N is the length of the list and M is the number"
+              " of elements removed.\r\n$9\r\narguments\r\n"
+              "*3\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
+              "$4\r\nname\r\n$7\r\nelement\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n") },
+    { "lset", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list slow", kv_ks_lset, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$50\r\nSet the value of an element in a lis"
+              "t by its index\r\n$5\r\nsince\r\n$5\r\n"
+              "1.0.0\r\n$5\r\ngroup\r\n$4\r\nlist\r\n"
+              "$10\r\ncomplexity\r\n$105\r\nO(N) where N is the length of t"
+              "he list. Setting either the first or the last element of the"
+              " list is O(1).\r\n$9\r\narguments\r\n"
+              "*3\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nindex\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
+              "$4\r\nname\r\n$7\r\nelement\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n") },
+    { "ltrim", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+write\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list slow", kv_ks_ltrim, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$34\r\nTrim a list to the specified range\r"
+              "\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\n"
+              "group\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$70\r\nO(N) where N is the number of elements to be removed "
+              "by the operation.\r\n$9\r\narguments\r\n"
+              "*3\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nstart\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
+              "$4\r\nname\r\n$4\r\nstop\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n") },
     { "mget", -2, 1, -1, 1,
       /* flags */
       KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
@@ -1839,6 +3083,152 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
               "$10\r\nconnection\r\n$10\r\ncomplexity\r\n"
               "$4\r\nO(1)\r\n") },
+    { "rpop", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list fast", kv_ks_rpop, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$42\r\nRemove and get the last elements in "
+              "a list\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$47\r\nO(N) where N is the number of elements returned\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n6.2.0\r\n"
+              "$27\r\nAdded the `count` argument.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\nsince\r\n"
+              "$5\r\n6.2.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "rpoplpush", 3, 1, 2, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n"
+              "+insert\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list slow", kv_ks_rpoplpush, 2,
+      /* docs */ 8,
+      KV_RESP("$7\r\nsummary\r\n$75\r\nRemove the last element in a list, p"
+              "repend it to another list and return it\r\n"
+              "$5\r\nsince\r\n$5\r\n1.2.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nlist\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+              "$16\r\ndeprecated_since\r\n$5\r\n6.2.0\r\n"
+              "$11\r\nreplaced_by\r\n$45\r\n`LMOVE` with the `RIGHT` and `L"
+              "EFT` arguments\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$6\r\nsource\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$11\r\ndestination\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n") },
+    { "rpush", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+insert\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list fast", kv_ks_rpush, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$41\r\nAppend one or multiple elements to a"
+              " list\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$106\r\nO(1) for each element added, so O(N) to add N elemen"
+              "ts when the command is called with multiple arguments.\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n2.4.0\r\n"
+              "$37\r\nAccepts multiple `element` arguments.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "rpushx", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@list\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+insert\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write list fast", kv_ks_rpushx, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$52\r\nAppend an element to a list, only if"
+              " the list exists\r\n$5\r\nsince\r\n$5\r\n"
+              "2.2.0\r\n$5\r\ngroup\r\n$4\r\nlist\r\n"
+              "$10\r\ncomplexity\r\n$106\r\nO(1) for each element added, so"
+              " O(N) to add N elements when the command is called with mult"
+              "iple arguments.\r\n$7\r\nhistory\r\n*1\r\n"
+              "*2\r\n$5\r\n4.0.0\r\n$37\r\nAccepts multiple `element` argum"
+              "ents.\r\n$9\r\narguments\r\n*2\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "sadd", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@set\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n"
+              "+insert\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write set fast", kv_ks_sadd, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$32\r\nAdd one or more members to a set\r\n"
+              "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+              "$3\r\nset\r\n$10\r\ncomplexity\r\n$106\r\n"
+              "O(1) for each element added, so O(N) to add N elements when "
+              "the command is called with multiple arguments.\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n2.4.0\r\n"
+              "$36\r\nAccepts multiple `member` arguments.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$6\r\nmember\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
     { "scan", -2, 0, 0, 0,
       /* flags */
       KV_RESP("*1\r\n+readonly\r\n"),
@@ -1869,6 +3259,84 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "type\r\n$6\r\nstring\r\n$5\r\ntoken\r\n"
               "$4\r\nTYPE\r\n$5\r\nsince\r\n$5\r\n6.0.0\r\n"
               "$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "scard", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read set fast", kv_ks_scard, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$34\r\nGet the number of members in a set\r"
+              "\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\n"
+              "group\r\n$3\r\nset\r\n$10\r\ncomplexity\r\n"
+              "$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n") },
+    { "sdiff", -2, 1, -1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@slow\r\n*1\r\n"
+              "$29\r\nnondeterministic_output_order\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read set slow", kv_ks_sdiff, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$22\r\nSubtract multiple sets\r\n"
+              "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+              "$3\r\nset\r\n$10\r\ncomplexity\r\n$63\r\n"
+              "O(N) where N is the total number of elements in all given se"
+              "ts.\r\n$9\r\narguments\r\n*1\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n") },
+    { "sdiffstore", -3, 1, -1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@set\r\n+@slow\r\n*0\r\n"
+              "*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n+OW\r\n"
+              "+update\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write set slow", kv_ks_sdiffstore, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$59\r\nSubtract multiple sets and store the"
+              " resulting set in a key\r\n$5\r\nsince\r\n"
+              "$5\r\n1.0.0\r\n$5\r\ngroup\r\n$3\r\nset\r\n"
+              "$10\r\ncomplexity\r\n$63\r\nO(N) where N is the total number"
+              " of elements in all given sets.\r\n$9\r\n"
+              "arguments\r\n*2\r\n*6\r\n$4\r\nname\r\n"
+              "$11\r\ndestination\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*8\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n") },
     { "select", 2, 0, 0, 0,
       /* flags */
       KV_RESP("*3\r\n+loading\r\n+stale\r\n+fast\r\n"),
@@ -2064,6 +3532,313 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "$10\r\npure-token\r\n$5\r\ntoken\r\n$5\r\n"
               "ABORT\r\n$5\r\nsince\r\n$5\r\n7.0.0\r\n"
               "$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "sinter", -2, 1, -1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@slow\r\n*1\r\n"
+              "$29\r\nnondeterministic_output_order\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read set slow", kv_ks_sinter, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$23\r\nIntersect multiple sets\r\n"
+              "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+              "$3\r\nset\r\n$10\r\ncomplexity\r\n$93\r\n"
+              "O(N*M) worst case where N is the cardinality of the smallest"
+              " set and M is the number of sets.\r\n"
+              "$9\r\narguments\r\n*1\r\n*8\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "$5\r\nflags\r\n*1\r\n+multiple\r\n") },
+    { "sintercard", -3, 0, 0, 0,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@slow\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\n"
+              "spec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n"
+              "$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "read set slow", kv_ks_sintercard, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$64\r\nIntersect multiple sets and return t"
+              "he cardinality of the result\r\n$5\r\n"
+              "since\r\n$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+              "$3\r\nset\r\n$10\r\ncomplexity\r\n$93\r\n"
+              "O(N*M) worst case where N is the cardinality of the smallest"
+              " set and M is the number of sets.\r\n"
+              "$9\r\narguments\r\n*3\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\nnumkeys\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*8\r\n$4\r\nname\r\n"
+              "$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+              "$14\r\nkey_spec_index\r\n:0\r\n$5\r\n"
+              "flags\r\n*1\r\n+multiple\r\n*8\r\n$4\r\n"
+              "name\r\n$5\r\nlimit\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n$5\r\ntoken\r\n$5\r\n"
+              "LIMIT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "sinterstore", -3, 1, -1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@set\r\n+@slow\r\n*0\r\n"
+              "*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n"
+              "+update\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write set slow", kv_ks_sinterstore, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$60\r\nIntersect multiple sets and store th"
+              "e resulting set in a key\r\n$5\r\nsince\r\n"
+              "$5\r\n1.0.0\r\n$5\r\ngroup\r\n$3\r\nset\r\n"
+              "$10\r\ncomplexity\r\n$93\r\nO(N*M) worst case where N is the"
+              " cardinality of the smallest set and M is the number of sets"
+              ".\r\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$11\r\ndestination\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n") },
+    { "sismember", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read set fast", kv_ks_sismember, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$47\r\nDetermine if a given value is a memb"
+              "er of a set\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$3\r\nset\r\n$10\r\ncomplexity\r\n"
+              "$4\r\nO(1)\r\n$9\r\narguments\r\n*2\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "smembers", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@slow\r\n*1\r\n"
+              "$29\r\nnondeterministic_output_order\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read set slow", kv_ks_smembers, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$28\r\nGet all the members in a set\r\n"
+              "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+              "$3\r\nset\r\n$10\r\ncomplexity\r\n$36\r\n"
+              "O(N) where N is the set cardinality.\r\n"
+              "$9\r\narguments\r\n*1\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n") },
+    { "smismember", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read set fast", kv_ks_smismember, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$67\r\nReturns the membership associated wi"
+              "th the given elements for a set\r\n$5\r\n"
+              "since\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+              "$3\r\nset\r\n$10\r\ncomplexity\r\n$67\r\n"
+              "O(N) where N is the number of elements being checked for mem"
+              "bership\r\n$9\r\narguments\r\n*2\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "smove", 4, 1, 2, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@set\r\n+@fast\r\n*0\r\n"
+              "*2\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n"
+              "+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n"
+              "+insert\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write set fast", kv_ks_smove, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$37\r\nMove a member from one set to anothe"
+              "r\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\n"
+              "group\r\n$3\r\nset\r\n$10\r\ncomplexity\r\n"
+              "$4\r\nO(1)\r\n$9\r\narguments\r\n*3\r\n"
+              "*6\r\n$4\r\nname\r\n$6\r\nsource\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$11\r\ndestination\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "spop", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@set\r\n+@fast\r\n*1\r\n"
+              "$23\r\nnondeterministic_output\r\n*1\r\n"
+              "*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n"
+              "+delete\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write set fast", kv_ks_spop, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$59\r\nRemove and return one or multiple ra"
+              "ndom members from a set\r\n$5\r\nsince\r\n"
+              "$5\r\n1.0.0\r\n$5\r\ngroup\r\n$3\r\nset\r\n"
+              "$10\r\ncomplexity\r\n$89\r\nWithout the count argument O(1),"
+              " otherwise O(N) where N is the value of the passed count.\r"
+              "\n$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n"
+              "3.2.0\r\n$27\r\nAdded the `count` argument.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\nsince\r\n"
+              "$5\r\n3.2.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "srandmember", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@slow\r\n*1\r\n"
+              "$23\r\nnondeterministic_output\r\n*1\r\n"
+              "*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read set slow", kv_ks_srandmember, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$45\r\nGet one or multiple random members f"
+              "rom a set\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$3\r\nset\r\n$10\r\ncomplexity\r\n"
+              "$98\r\nWithout the count argument O(1), otherwise O(N) where"
+              " N is the absolute value of the passed count.\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n2.6.0\r\n"
+              "$36\r\nAdded the optional `count` argument.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\nsince\r\n"
+              "$5\r\n2.6.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "srem", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@set\r\n+@fast\r\n*0\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n"
+              "+delete\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write set fast", kv_ks_srem, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$37\r\nRemove one or more members from a se"
+              "t\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\n"
+              "group\r\n$3\r\nset\r\n$10\r\ncomplexity\r\n"
+              "$52\r\nO(N) where N is the number of members to be removed."
+              "\r\n$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n"
+              "2.4.0\r\n$36\r\nAccepts multiple `member` arguments.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$6\r\nmember\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "sscan", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@slow\r\n*1\r\n"
+              "$23\r\nnondeterministic_output\r\n*1\r\n"
+              "*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "read set slow", kv_ks_sscan, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$34\r\nIncrementally iterate Set elements\r"
+              "\n$5\r\nsince\r\n$5\r\n2.8.0\r\n$5\r\n"
+              "group\r\n$3\r\nset\r\n$10\r\ncomplexity\r\n"
+              "$170\r\nO(1) for every call. O(N) for a complete iteration, "
+              "including enough command calls for the cursor to return back"
+              " to 0. N is the number of elements inside the collection..\r"
+              "\n$9\r\narguments\r\n*4\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$6\r\ncursor\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n*8\r\n$4\r\n"
+              "name\r\n$7\r\npattern\r\n$4\r\ntype\r\n"
+              "$7\r\npattern\r\n$5\r\ntoken\r\n$5\r\n"
+              "MATCH\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
+              "$5\r\nCOUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
     { "strlen", 2, 1, 1, 1,
       /* flags */
       KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
@@ -2118,6 +3893,63 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
               "$4\r\nname\r\n$3\r\nend\r\n$4\r\ntype\r\n"
               "$7\r\ninteger\r\n") },
+    { "sunion", -2, 1, -1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@set\r\n+@slow\r\n*1\r\n"
+              "$29\r\nnondeterministic_output_order\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read set slow", kv_ks_sunion, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$17\r\nAdd multiple sets\r\n"
+              "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+              "$3\r\nset\r\n$10\r\ncomplexity\r\n$63\r\n"
+              "O(N) where N is the total number of elements in all given se"
+              "ts.\r\n$9\r\narguments\r\n*1\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n") },
+    { "sunionstore", -3, 1, -1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@set\r\n+@slow\r\n*0\r\n"
+              "*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n+OW\r\n"
+              "+update\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write set slow", kv_ks_sunionstore, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$54\r\nAdd multiple sets and store the resu"
+              "lting set in a key\r\n$5\r\nsince\r\n"
+              "$5\r\n1.0.0\r\n$5\r\ngroup\r\n$3\r\nset\r\n"
+              "$10\r\ncomplexity\r\n$63\r\nO(N) where N is the total number"
+              " of elements in all given sets.\r\n$9\r\n"
+              "arguments\r\n*2\r\n*6\r\n$4\r\nname\r\n"
+              "$11\r\ndestination\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*8\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n") },
     { "swapdb", 3, 0, 0, 0,
       /* flags */
       KV_RESP("*2\r\n+write\r\n+fast\r\n"),
@@ -2246,6 +4078,1136 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
               "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
               "$5\r\nflags\r\n*1\r\n+multiple\r\n") },
+    { "zadd", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset fast", kv_ks_zadd, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$81\r\nAdd one or more members to a sorted "
+              "set, or update its score if it already exists\r\n"
+              "$5\r\nsince\r\n$5\r\n1.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$83\r\nO(log(N)) for each item added, where N is the number "
+              "of elements in the sorted set.\r\n$7\r\n"
+              "history\r\n*3\r\n*2\r\n$5\r\n2.4.0\r\n"
+              "$26\r\nAccepts multiple elements.\r\n"
+              "*2\r\n$5\r\n3.0.2\r\n$46\r\nAdded the `XX`, `NX`, `CH` and `"
+              "INCR` options.\r\n*2\r\n$5\r\n6.2.0\r\n"
+              "$32\r\nAdded the `GT` and `LT` options.\r\n"
+              "$9\r\narguments\r\n*6\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*10\r\n$4\r\nname\r\n$9\r\ncondition\r\n"
+              "$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nsince\r\n"
+              "$5\r\n3.0.2\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$2\r\nnx\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$2\r\nNX\r\n"
+              "*6\r\n$4\r\nname\r\n$2\r\nxx\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$2\r\nXX\r\n*10\r\n$4\r\nname\r\n$10\r\n"
+              "comparison\r\n$4\r\ntype\r\n$5\r\noneof\r\n"
+              "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$2\r\ngt\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$2\r\nGT\r\n*6\r\n$4\r\nname\r\n"
+              "$2\r\nlt\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$2\r\nLT\r\n*10\r\n$4\r\n"
+              "name\r\n$6\r\nchange\r\n$4\r\ntype\r\n"
+              "$10\r\npure-token\r\n$5\r\ntoken\r\n$2\r\n"
+              "CH\r\n$5\r\nsince\r\n$5\r\n3.0.2\r\n$5\r\n"
+              "flags\r\n*1\r\n+optional\r\n*10\r\n$4\r\n"
+              "name\r\n$9\r\nincrement\r\n$4\r\ntype\r\n"
+              "$10\r\npure-token\r\n$5\r\ntoken\r\n$4\r\n"
+              "INCR\r\n$5\r\nsince\r\n$5\r\n3.0.2\r\n"
+              "$5\r\nflags\r\n*1\r\n+optional\r\n*8\r\n"
+              "$4\r\nname\r\n$12\r\nscore_member\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n$9\r\narguments\r\n"
+              "*2\r\n*4\r\n$4\r\nname\r\n$5\r\nscore\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n*4\r\n$4\r\n"
+              "name\r\n$6\r\nmember\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n") },
+    { "zcard", 2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n"
+              "+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\n"
+              "type\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset fast", kv_ks_zcard, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$41\r\nGet the number of members in a sorte"
+              "d set\r\n$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+              "$5\r\ngroup\r\n$10\r\nsorted-set\r\n$10\r\n"
+              "complexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n"
+              "*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n") },
+    { "zcount", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset fast", kv_ks_zcount, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$69\r\nCount the members in a sorted set wi"
+              "th scores within the given values\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$64\r\nO(log(N)) with N being the number of elements in the "
+              "sorted set.\r\n$9\r\narguments\r\n*3\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n*4\r\n$4\r\n"
+              "name\r\n$3\r\nmax\r\n$4\r\ntype\r\n$6\r\n"
+              "double\r\n") },
+    { "zdiff", -3, 0, 0, 0,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\n"
+              "keynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+              ":0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "read sortedset slow", kv_ks_zdiff, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$29\r\nSubtract multiple sorted sets\r\n"
+              "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$155\r\nO(L + (N-K)log(N)) worst case where L is the total n"
+              "umber of elements in all the sets, N is the size of the firs"
+              "t set, and K is the size of the result set.\r\n"
+              "$9\r\narguments\r\n*3\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\nnumkeys\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*8\r\n$4\r\nname\r\n"
+              "$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+              "$14\r\nkey_spec_index\r\n:0\r\n$5\r\n"
+              "flags\r\n*1\r\n+multiple\r\n*8\r\n$4\r\n"
+              "name\r\n$10\r\nwithscores\r\n$4\r\ntype\r\n"
+              "$10\r\npure-token\r\n$5\r\ntoken\r\n$10\r\n"
+              "WITHSCORES\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "zdiffstore", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\n"
+              "spec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n"
+              "$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "write sortedset slow", kv_ks_zdiffstore, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$77\r\nSubtract multiple sorted sets and st"
+              "ore the resulting sorted set in a new key\r\n"
+              "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$155\r\nO(L + (N-K)log(N)) worst case where L is the total n"
+              "umber of elements in all the sets, N is the size of the firs"
+              "t set, and K is the size of the result set.\r\n"
+              "$9\r\narguments\r\n*3\r\n*6\r\n$4\r\n"
+              "name\r\n$11\r\ndestination\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$7\r\nnumkeys\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n") },
+    { "zincrby", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset fast", kv_ks_zincrby, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$47\r\nIncrement the score of a member in a"
+              " sorted set\r\n$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+              "$5\r\ngroup\r\n$10\r\nsorted-set\r\n$10\r\n"
+              "complexity\r\n$62\r\nO(log(N)) where N is the number of elem"
+              "ents in the sorted set.\r\n$9\r\narguments\r\n"
+              "*3\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$9\r\nincrement\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
+              "$4\r\nname\r\n$6\r\nmember\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n") },
+    { "zinter", -3, 0, 0, 0,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\n"
+              "keynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+              ":0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "read sortedset slow", kv_ks_zinter, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$30\r\nIntersect multiple sorted sets\r\n"
+              "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$177\r\nO(N*K)+O(M*log(M)) worst case with N being the small"
+              "est input sorted set, K being the number of input sorted set"
+              "s and M being the number of elements in the resulting sorted"
+              " set.\r\n$9\r\narguments\r\n*5\r\n*4\r\n"
+              "$4\r\nname\r\n$7\r\nnumkeys\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n*8\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "$5\r\nflags\r\n*1\r\n+multiple\r\n*8\r\n"
+              "$4\r\nname\r\n$6\r\nweight\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n$5\r\ntoken\r\n$7\r\n"
+              "WEIGHTS\r\n$5\r\nflags\r\n*2\r\n+optional\r\n"
+              "+multiple\r\n*10\r\n$4\r\nname\r\n$9\r\n"
+              "aggregate\r\n$4\r\ntype\r\n$5\r\noneof\r\n"
+              "$5\r\ntoken\r\n$9\r\nAGGREGATE\r\n$5\r\n"
+              "flags\r\n*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*3\r\n*6\r\n$4\r\nname\r\n$3\r\nsum\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+              "$3\r\nmin\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$3\r\nMIN\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nmax\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$3\r\nMAX\r\n"
+              "*8\r\n$4\r\nname\r\n$10\r\nwithscores\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$10\r\nWITHSCORES\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n") },
+    { "zintercard", -3, 0, 0, 0,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\n"
+              "keynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+              ":0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "read sortedset slow", kv_ks_zintercard, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$71\r\nIntersect multiple sorted sets and r"
+              "eturn the cardinality of the result\r\n"
+              "$5\r\nsince\r\n$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$102\r\nO(N*K) worst case with N being the smallest input so"
+              "rted set, K being the number of input sorted sets.\r\n"
+              "$9\r\narguments\r\n*3\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\nnumkeys\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*8\r\n$4\r\nname\r\n"
+              "$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+              "$14\r\nkey_spec_index\r\n:0\r\n$5\r\n"
+              "flags\r\n*1\r\n+multiple\r\n*8\r\n$4\r\n"
+              "name\r\n$5\r\nlimit\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n$5\r\ntoken\r\n$5\r\n"
+              "LIMIT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "zinterstore", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\n"
+              "spec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n"
+              "$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "write sortedset slow", kv_ks_zinterstore, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$78\r\nIntersect multiple sorted sets and s"
+              "tore the resulting sorted set in a new key\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$177\r\nO(N*K)+O(M*log(M)) worst case with N being the small"
+              "est input sorted set, K being the number of input sorted set"
+              "s and M being the number of elements in the resulting sorted"
+              " set.\r\n$9\r\narguments\r\n*5\r\n*6\r\n"
+              "$4\r\nname\r\n$11\r\ndestination\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$7\r\nnumkeys\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*8\r\n$4\r\nname\r\n$6\r\nweight\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
+              "$7\r\nWEIGHTS\r\n$5\r\nflags\r\n*2\r\n"
+              "+optional\r\n+multiple\r\n*10\r\n$4\r\n"
+              "name\r\n$9\r\naggregate\r\n$4\r\ntype\r\n"
+              "$5\r\noneof\r\n$5\r\ntoken\r\n$9\r\nAGGREGATE\r\n"
+              "$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\n"
+              "arguments\r\n*3\r\n*6\r\n$4\r\nname\r\n"
+              "$3\r\nsum\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$3\r\nSUM\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nmin\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$3\r\nMIN\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nmax\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$3\r\nMAX\r\n") },
+    { "zlexcount", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset fast", kv_ks_zlexcount, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$81\r\nCount the number of members in a sor"
+              "ted set between a given lexicographical range\r\n"
+              "$5\r\nsince\r\n$5\r\n2.8.9\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$64\r\nO(log(N)) with N being the number of elements in the "
+              "sorted set.\r\n$9\r\narguments\r\n*3\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$3\r\nmax\r\n$4\r\ntype\r\n$6\r\n"
+              "string\r\n") },
+    { "zmpop", -4, 0, 0, 0,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\n"
+              "keynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+              ":0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "write sortedset slow", kv_ks_zmpop, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$53\r\nRemove and return members with score"
+              "s in a sorted set\r\n$5\r\nsince\r\n$5\r\n"
+              "7.0.0\r\n$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+              "$10\r\ncomplexity\r\n$151\r\nO(K) + O(M*log(N)) where K is t"
+              "he number of provided keys, N being the number of elements i"
+              "n the sorted set, and M being the number of elements popped."
+              "\r\n$9\r\narguments\r\n*4\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\nnumkeys\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*8\r\n$4\r\nname\r\n"
+              "$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+              "$14\r\nkey_spec_index\r\n:0\r\n$5\r\n"
+              "flags\r\n*1\r\n+multiple\r\n*6\r\n$4\r\n"
+              "name\r\n$5\r\nwhere\r\n$4\r\ntype\r\n"
+              "$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nmin\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$3\r\nMIN\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+              "max\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$3\r\nMAX\r\n*8\r\n$4\r\n"
+              "name\r\n$5\r\ncount\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n$5\r\ntoken\r\n$5\r\n"
+              "COUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "zmscore", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset fast", kv_ks_zmscore, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$63\r\nGet the score associated with the gi"
+              "ven members in a sorted set\r\n$5\r\n"
+              "since\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$54\r\nO(N) where N is the number of members being requested"
+              ".\r\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$6\r\nmember\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "zpopmax", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset fast", kv_ks_zpopmax, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$65\r\nRemove and return members with the h"
+              "ighest scores in a sorted set\r\n$5\r\n"
+              "since\r\n$5\r\n5.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$109\r\nO(log(N)*M) with N being the number of elements in t"
+              "he sorted set, and M being the number of elements popped.\r"
+              "\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n") },
+    { "zpopmin", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n"
+              "+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset fast", kv_ks_zpopmin, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$64\r\nRemove and return members with the l"
+              "owest scores in a sorted set\r\n$5\r\n"
+              "since\r\n$5\r\n5.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$109\r\nO(log(N)*M) with N being the number of elements in t"
+              "he sorted set, and M being the number of elements popped.\r"
+              "\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n") },
+    { "zrandmember", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*1\r\n$23\r\nnondeterministic_output\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zrandmember, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$53\r\nGet one or multiple random elements "
+              "from a sorted set\r\n$5\r\nsince\r\n$5\r\n"
+              "6.2.0\r\n$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+              "$10\r\ncomplexity\r\n$47\r\nO(N) where N is the number of el"
+              "ements returned\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*8\r\n$4\r\nname\r\n$7\r\noptions\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*2\r\n*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*8\r\n"
+              "$4\r\nname\r\n$10\r\nwithscores\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$10\r\nWITHSCORES\r\n$5\r\nflags\r\n*1\r\n"
+              "+optional\r\n") },
+    { "zrange", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zrange, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$41\r\nReturn a range of members in a sorte"
+              "d set\r\n$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+              "$5\r\ngroup\r\n$10\r\nsorted-set\r\n$10\r\n"
+              "complexity\r\n$104\r\nO(log(N)+M) with N being the number of"
+              " elements in the sorted set and M the number of elements ret"
+              "urned.\r\n$7\r\nhistory\r\n*1\r\n*2\r\n"
+              "$5\r\n6.2.0\r\n$56\r\nAdded the `REV`, `BYSCORE`, `BYLEX` an"
+              "d `LIMIT` options.\r\n$9\r\narguments\r\n"
+              "*7\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nstart\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$4\r\nstop\r\n$4\r\ntype\r\n$6\r\n"
+              "string\r\n*10\r\n$4\r\nname\r\n$6\r\n"
+              "sortby\r\n$4\r\ntype\r\n$5\r\noneof\r\n"
+              "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$7\r\nbyscore\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$7\r\nBYSCORE\r\n*6\r\n$4\r\n"
+              "name\r\n$5\r\nbylex\r\n$4\r\ntype\r\n"
+              "$10\r\npure-token\r\n$5\r\ntoken\r\n$5\r\n"
+              "BYLEX\r\n*10\r\n$4\r\nname\r\n$3\r\nrev\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$3\r\nREV\r\n$5\r\nsince\r\n"
+              "$5\r\n6.2.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*12\r\n$4\r\nname\r\n$12\r\noffset_count\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\ntoken\r\n"
+              "$5\r\nLIMIT\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+              "$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\n"
+              "arguments\r\n*2\r\n*4\r\n$4\r\nname\r\n"
+              "$6\r\noffset\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "*4\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n*8\r\n$4\r\n"
+              "name\r\n$10\r\nwithscores\r\n$4\r\ntype\r\n"
+              "$10\r\npure-token\r\n$5\r\ntoken\r\n$10\r\n"
+              "WITHSCORES\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "zrangebylex", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zrangebylex, 1,
+      /* docs */ 8,
+      KV_RESP("$7\r\nsummary\r\n$67\r\nReturn a range of members in a sorte"
+              "d set, by lexicographical range\r\n$5\r\n"
+              "since\r\n$5\r\n2.8.9\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$217\r\nO(log(N)+M) with N being the number of elements in t"
+              "he sorted set and M the number of elements being returned. I"
+              "f M is constant (e.g. always asking for the first 10 element"
+              "s with LIMIT), you can consider it O(log(N)).\r\n"
+              "$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+              "$16\r\ndeprecated_since\r\n$5\r\n6.2.0\r\n"
+              "$11\r\nreplaced_by\r\n$34\r\n`ZRANGE` with the `BYLEX` argum"
+              "ent\r\n$9\r\narguments\r\n*4\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$3\r\nmax\r\n$4\r\ntype\r\n$6\r\n"
+              "string\r\n*10\r\n$4\r\nname\r\n$12\r\n"
+              "offset_count\r\n$4\r\ntype\r\n$5\r\nblock\r\n"
+              "$5\r\ntoken\r\n$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*2\r\n*4\r\n$4\r\nname\r\n$6\r\noffset\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
+              "$4\r\nname\r\n$5\r\ncount\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n") },
+    { "zrangebyscore", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zrangebyscore, 1,
+      /* docs */ 9,
+      KV_RESP("$7\r\nsummary\r\n$51\r\nReturn a range of members in a sorte"
+              "d set, by score\r\n$5\r\nsince\r\n$5\r\n"
+              "1.0.5\r\n$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+              "$10\r\ncomplexity\r\n$217\r\nO(log(N)+M) with N being the nu"
+              "mber of elements in the sorted set and M the number of eleme"
+              "nts being returned. If M is constant (e.g. always asking for"
+              " the first 10 elements with LIMIT), you can consider it O(lo"
+              "g(N)).\r\n$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+              "$16\r\ndeprecated_since\r\n$5\r\n6.2.0\r\n"
+              "$11\r\nreplaced_by\r\n$36\r\n`ZRANGE` with the `BYSCORE` arg"
+              "ument\r\n$7\r\nhistory\r\n*1\r\n*2\r\n"
+              "$5\r\n2.0.0\r\n$32\r\nAdded the `WITHSCORES` modifier.\r\n"
+              "$9\r\narguments\r\n*5\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$3\r\nmin\r\n$4\r\n"
+              "type\r\n$6\r\ndouble\r\n*4\r\n$4\r\nname\r\n"
+              "$3\r\nmax\r\n$4\r\ntype\r\n$6\r\ndouble\r\n"
+              "*10\r\n$4\r\nname\r\n$10\r\nwithscores\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$10\r\nWITHSCORES\r\n$5\r\nsince\r\n"
+              "$5\r\n2.0.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*10\r\n$4\r\nname\r\n$12\r\noffset_count\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\ntoken\r\n"
+              "$5\r\nLIMIT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "$9\r\narguments\r\n*2\r\n*4\r\n$4\r\n"
+              "name\r\n$6\r\noffset\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*4\r\n$4\r\nname\r\n"
+              "$5\r\ncount\r\n$4\r\ntype\r\n$7\r\ninteger\r\n") },
+    { "zrangestore", -5, 1, 2, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+denyoom\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset slow", kv_ks_zrangestore, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$57\r\nStore a range of members from sorted"
+              " set into another key\r\n$5\r\nsince\r\n"
+              "$5\r\n6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+              "sorted-set\r\n$10\r\ncomplexity\r\n$127\r\n"
+              "O(log(N)+M) with N being the number of elements in the sorte"
+              "d set and M the number of elements stored into the destinati"
+              "on key.\r\n$9\r\narguments\r\n*7\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\ndst\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$3\r\nsrc\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$3\r\nmax\r\n$4\r\ntype\r\n$6\r\n"
+              "string\r\n*8\r\n$4\r\nname\r\n$6\r\nsortby\r\n"
+              "$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$7\r\nbyscore\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$7\r\nBYSCORE\r\n*6\r\n$4\r\n"
+              "name\r\n$5\r\nbylex\r\n$4\r\ntype\r\n"
+              "$10\r\npure-token\r\n$5\r\ntoken\r\n$5\r\n"
+              "BYLEX\r\n*8\r\n$4\r\nname\r\n$3\r\nrev\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$3\r\nREV\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n*10\r\n$4\r\nname\r\n"
+              "$12\r\noffset_count\r\n$4\r\ntype\r\n"
+              "$5\r\nblock\r\n$5\r\ntoken\r\n$5\r\nLIMIT\r\n"
+              "$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\n"
+              "arguments\r\n*2\r\n*4\r\n$4\r\nname\r\n"
+              "$6\r\noffset\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "*4\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n") },
+    { "zrank", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset fast", kv_ks_zrank, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$47\r\nDetermine the index of a member in a"
+              " sorted set\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+              "$5\r\ngroup\r\n$10\r\nsorted-set\r\n$10\r\n"
+              "complexity\r\n$9\r\nO(log(N))\r\n$9\r\n"
+              "arguments\r\n*2\r\n*6\r\n$4\r\nname\r\n"
+              "$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+              "$14\r\nkey_spec_index\r\n:0\r\n*4\r\n"
+              "$4\r\nname\r\n$6\r\nmember\r\n$4\r\ntype\r\n"
+              "$6\r\nstring\r\n") },
+    { "zrem", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+write\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset fast", kv_ks_zrem, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$44\r\nRemove one or more members from a so"
+              "rted set\r\n$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+              "$5\r\ngroup\r\n$10\r\nsorted-set\r\n$10\r\n"
+              "complexity\r\n$109\r\nO(M*log(N)) with N being the number of"
+              " elements in the sorted set and M the number of elements to "
+              "be removed.\r\n$7\r\nhistory\r\n*1\r\n"
+              "*2\r\n$5\r\n2.4.0\r\n$26\r\nAccepts multiple elements.\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*6\r\n$4\r\nname\r\n$6\r\nmember\r\n$4\r\n"
+              "type\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n") },
+    { "zremrangebylex", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+write\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset slow", kv_ks_zremrangebylex, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$74\r\nRemove all members in a sorted set b"
+              "etween the given lexicographical range\r\n"
+              "$5\r\nsince\r\n$5\r\n2.8.9\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$120\r\nO(log(N)+M) with N being the number of elements in t"
+              "he sorted set and M the number of elements removed by the op"
+              "eration.\r\n$9\r\narguments\r\n*3\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$3\r\nmax\r\n$4\r\ntype\r\n$6\r\n"
+              "string\r\n") },
+    { "zremrangebyrank", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+write\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset slow", kv_ks_zremrangebyrank, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$59\r\nRemove all members in a sorted set w"
+              "ithin the given indexes\r\n$5\r\nsince\r\n"
+              "$5\r\n2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+              "sorted-set\r\n$10\r\ncomplexity\r\n$120\r\n"
+              "O(log(N)+M) with N being the number of elements in the sorte"
+              "d set and M the number of elements removed by the operation."
+              "\r\n$9\r\narguments\r\n*3\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$5\r\nstart\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n*4\r\n$4\r\n"
+              "name\r\n$4\r\nstop\r\n$4\r\ntype\r\n$7\r\n"
+              "integer\r\n") },
+    { "zremrangebyscore", 4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+write\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "write sortedset slow", kv_ks_zremrangebyscore, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$58\r\nRemove all members in a sorted set w"
+              "ithin the given scores\r\n$5\r\nsince\r\n"
+              "$5\r\n1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+              "sorted-set\r\n$10\r\ncomplexity\r\n$120\r\n"
+              "O(log(N)+M) with N being the number of elements in the sorte"
+              "d set and M the number of elements removed by the operation."
+              "\r\n$9\r\narguments\r\n*3\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$3\r\nmin\r\n$4\r\n"
+              "type\r\n$6\r\ndouble\r\n*4\r\n$4\r\nname\r\n"
+              "$3\r\nmax\r\n$4\r\ntype\r\n$6\r\ndouble\r\n") },
+    { "zrevrange", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zrevrange, 1,
+      /* docs */ 8,
+      KV_RESP("$7\r\nsummary\r\n$89\r\nReturn a range of members in a sorte"
+              "d set, by index, with scores ordered from high to low\r\n"
+              "$5\r\nsince\r\n$5\r\n1.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$104\r\nO(log(N)+M) with N being the number of elements in t"
+              "he sorted set and M the number of elements returned.\r\n"
+              "$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+              "$16\r\ndeprecated_since\r\n$5\r\n6.2.0\r\n"
+              "$11\r\nreplaced_by\r\n$32\r\n`ZRANGE` with the `REV` argumen"
+              "t\r\n$9\r\narguments\r\n*4\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$5\r\nstart\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n*4\r\n$4\r\n"
+              "name\r\n$4\r\nstop\r\n$4\r\ntype\r\n$7\r\n"
+              "integer\r\n*8\r\n$4\r\nname\r\n$10\r\n"
+              "withscores\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$10\r\nWITHSCORES\r\n$5\r\n"
+              "flags\r\n*1\r\n+optional\r\n") },
+    { "zrevrangebylex", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zrevrangebylex, 1,
+      /* docs */ 8,
+      KV_RESP("$7\r\nsummary\r\n$106\r\nReturn a range of members in a sort"
+              "ed set, by lexicographical range, ordered from higher to low"
+              "er strings.\r\n$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+              "$5\r\ngroup\r\n$10\r\nsorted-set\r\n$10\r\n"
+              "complexity\r\n$217\r\nO(log(N)+M) with N being the number of"
+              " elements in the sorted set and M the number of elements bei"
+              "ng returned. If M is constant (e.g. always asking for the fi"
+              "rst 10 elements with LIMIT), you can consider it O(log(N))."
+              "\r\n$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+              "$16\r\ndeprecated_since\r\n$5\r\n6.2.0\r\n"
+              "$11\r\nreplaced_by\r\n$45\r\n`ZRANGE` with the `REV` and `BY"
+              "LEX` arguments\r\n$9\r\narguments\r\n"
+              "*4\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\n"
+              "name\r\n$3\r\nmin\r\n$4\r\ntype\r\n$6\r\n"
+              "string\r\n*10\r\n$4\r\nname\r\n$12\r\n"
+              "offset_count\r\n$4\r\ntype\r\n$5\r\nblock\r\n"
+              "$5\r\ntoken\r\n$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n$9\r\narguments\r\n"
+              "*2\r\n*4\r\n$4\r\nname\r\n$6\r\noffset\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n"
+              "$4\r\nname\r\n$5\r\ncount\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n") },
+    { "zrevrangebyscore", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zrevrangebyscore, 1,
+      /* docs */ 9,
+      KV_RESP("$7\r\nsummary\r\n$89\r\nReturn a range of members in a sorte"
+              "d set, by score, with scores ordered from high to low\r\n"
+              "$5\r\nsince\r\n$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$217\r\nO(log(N)+M) with N being the number of elements in t"
+              "he sorted set and M the number of elements being returned. I"
+              "f M is constant (e.g. always asking for the first 10 element"
+              "s with LIMIT), you can consider it O(log(N)).\r\n"
+              "$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+              "$16\r\ndeprecated_since\r\n$5\r\n6.2.0\r\n"
+              "$11\r\nreplaced_by\r\n$47\r\n`ZRANGE` with the `REV` and `BY"
+              "SCORE` arguments\r\n$7\r\nhistory\r\n"
+              "*1\r\n*2\r\n$5\r\n2.1.6\r\n$33\r\n`min` and `max` can be exc"
+              "lusive.\r\n$9\r\narguments\r\n*5\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n*4\r\n$4\r\n"
+              "name\r\n$3\r\nmin\r\n$4\r\ntype\r\n$6\r\n"
+              "double\r\n*8\r\n$4\r\nname\r\n$10\r\n"
+              "withscores\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$10\r\nWITHSCORES\r\n$5\r\n"
+              "flags\r\n*1\r\n+optional\r\n*10\r\n$4\r\n"
+              "name\r\n$12\r\noffset_count\r\n$4\r\n"
+              "type\r\n$5\r\nblock\r\n$5\r\ntoken\r\n"
+              "$5\r\nLIMIT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "$9\r\narguments\r\n*2\r\n*4\r\n$4\r\n"
+              "name\r\n$6\r\noffset\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*4\r\n$4\r\nname\r\n"
+              "$5\r\ncount\r\n$4\r\ntype\r\n$7\r\ninteger\r\n") },
+    { "zrevrank", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset fast", kv_ks_zrevrank, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$85\r\nDetermine the index of a member in a"
+              " sorted set, with scores ordered from high to low\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$9\r\nO(log(N))\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "zscan", -3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*1\r\n+readonly\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*1\r\n$23\r\nnondeterministic_output\r\n"
+              "*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset slow", kv_ks_zscan, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$64\r\nIncrementally iterate sorted sets el"
+              "ements and associated scores\r\n$5\r\n"
+              "since\r\n$5\r\n2.8.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$170\r\nO(1) for every call. O(N) for a complete iteration, "
+              "including enough command calls for the cursor to return back"
+              " to 0. N is the number of elements inside the collection..\r"
+              "\n$9\r\narguments\r\n*4\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$6\r\ncursor\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n*8\r\n$4\r\n"
+              "name\r\n$7\r\npattern\r\n$4\r\ntype\r\n"
+              "$7\r\npattern\r\n$5\r\ntoken\r\n$5\r\n"
+              "MATCH\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
+              "$5\r\nCOUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "zscore", 3, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@fast\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n"),
+      "read sortedset fast", kv_ks_zscore, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$62\r\nGet the score associated with the gi"
+              "ven member in a sorted set\r\n$5\r\nsince\r\n"
+              "$5\r\n1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+              "sorted-set\r\n$10\r\ncomplexity\r\n$4\r\n"
+              "O(1)\r\n$9\r\narguments\r\n*2\r\n*6\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+              "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "zunion", -3, 0, 0, 0,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@read\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\n"
+              "keynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+              ":0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "read sortedset slow", kv_ks_zunion, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$24\r\nAdd multiple sorted sets\r\n"
+              "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$140\r\nO(N)+O(M*log(M)) with N being the sum of the sizes o"
+              "f the input sorted sets, and M being the number of elements "
+              "in the resulting sorted set.\r\n$9\r\n"
+              "arguments\r\n*5\r\n*4\r\n$4\r\nname\r\n"
+              "$7\r\nnumkeys\r\n$4\r\ntype\r\n$7\r\n"
+              "integer\r\n*8\r\n$4\r\nname\r\n$3\r\n"
+              "key\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\n"
+              "key_spec_index\r\n:0\r\n$5\r\nflags\r\n"
+              "*1\r\n+multiple\r\n*8\r\n$4\r\nname\r\n"
+              "$6\r\nweight\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "$5\r\ntoken\r\n$7\r\nWEIGHTS\r\n$5\r\n"
+              "flags\r\n*2\r\n+optional\r\n+multiple\r\n"
+              "*10\r\n$4\r\nname\r\n$9\r\naggregate\r\n"
+              "$4\r\ntype\r\n$5\r\noneof\r\n$5\r\ntoken\r\n"
+              "$9\r\nAGGREGATE\r\n$5\r\nflags\r\n*1\r\n"
+              "+optional\r\n$9\r\narguments\r\n*3\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nsum\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+              "min\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$3\r\nMIN\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nmax\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$3\r\nMAX\r\n"
+              "*8\r\n$4\r\nname\r\n$10\r\nwithscores\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$10\r\nWITHSCORES\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n") },
+    { "zunionstore", -4, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+              "+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\n"
+              "spec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\n"
+              "find_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "range\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+              ":0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\n"
+              "spec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n"
+              "$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n"
+              ":1\r\n"),
+      "write sortedset slow", kv_ks_zunionstore, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$72\r\nAdd multiple sorted sets and store t"
+              "he resulting sorted set in a new key\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$140\r\nO(N)+O(M log(M)) with N being the sum of the sizes o"
+              "f the input sorted sets, and M being the number of elements "
+              "in the resulting sorted set.\r\n$9\r\n"
+              "arguments\r\n*5\r\n*6\r\n$4\r\nname\r\n"
+              "$11\r\ndestination\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*4\r\n$4\r\nname\r\n$7\r\nnumkeys\r\n"
+              "$4\r\ntype\r\n$7\r\ninteger\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*8\r\n$4\r\nname\r\n$6\r\nweight\r\n$4\r\n"
+              "type\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
+              "$7\r\nWEIGHTS\r\n$5\r\nflags\r\n*2\r\n"
+              "+optional\r\n+multiple\r\n*10\r\n$4\r\n"
+              "name\r\n$9\r\naggregate\r\n$4\r\ntype\r\n"
+              "$5\r\noneof\r\n$5\r\ntoken\r\n$9\r\nAGGREGATE\r\n"
+              "$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\n"
+              "arguments\r\n*3\r\n*6\r\n$4\r\nname\r\n"
+              "$3\r\nsum\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$3\r\nSUM\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nmin\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$3\r\nMIN\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nmax\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$3\r\nMAX\r\n") },
 };
 
 const size_t kv_ncmdmeta = KV_ARRAY_LEN(kv_cmdmeta);

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "quicklist.h"
 
 #define KV_OFF(field) offsetof(kv_conf_t, field)
 #define KV_SZ(field) sizeof(((kv_conf_t *) 0)->field)
@@ -115,6 +116,26 @@ const kv_conf_setting_t kv_conf_settings[] = {
     {"appendfsync", KV_CT_ENUM, KV_OFF(appendfsync), 0, "everysec", 0, 0,
      kv_fsync_words, kv_fsync_values, R,
      "\"always\", \"everysec\" or \"no\""},
+    {"hash-max-listpack-entries", KV_CT_INT,
+     KV_OFF(hash_max_listpack_entries), 0, "512", 0, INT_MAX, NULL, NULL, R,
+     "a hash keeps the compact listpack encoding up to this many fields"},
+    {"hash-max-listpack-value", KV_CT_INT, KV_OFF(hash_max_listpack_value), 0,
+     "64", 0, INT_MAX, NULL, NULL, R,
+     "... and while every field and value is at most this many bytes"},
+    {"zset-max-listpack-entries", KV_CT_INT,
+     KV_OFF(zset_max_listpack_entries), 0, "128", 0, INT_MAX, NULL, NULL, R,
+     "a sorted set keeps the listpack encoding up to this many members"},
+    {"zset-max-listpack-value", KV_CT_INT, KV_OFF(zset_max_listpack_value), 0,
+     "64", 0, INT_MAX, NULL, NULL, R,
+     "... and while every member is at most this many bytes"},
+    {"list-max-listpack-size", KV_CT_INT, KV_OFF(list_max_listpack_size), 0,
+     "-2", KV_LIST_FILL_MIN, KV_LIST_FILL_MAX, NULL, NULL, R,
+     "a list node holds at most this many elements (> 0), or 4, 8, 16, 32 "
+     "or 64 KB (-1 .. -5)"},
+    {"set-max-intset-entries", KV_CT_INT, KV_OFF(set_max_intset_entries), 0,
+     "512", 0, INT_MAX, NULL, NULL, R,
+     "a set of integers keeps the compact intset encoding up to this many "
+     "members"},
 };
 /* clang-format on */
 
@@ -604,12 +625,14 @@ static int kv_conf_finish(kv_conf_t *conf, const char *file,
                             "\"appendonly\" is not available in this "
                             "version of kevyd: set it to false");
     }
+#if !KV_HAVE_LIBURING
     if (conf->io_backend == KV_BACKEND_IO_URING) {
-        /* The io_uring reactor is not part of this version yet. */
         return kv_conf_errw(err, errlen, file, where, "io-backend",
-                            "\"io-backend\" \"io_uring\" is not available "
-                            "in this version: use \"auto\" or \"epoll\"");
+                            "\"io-backend\" \"io_uring\" is not available: "
+                            "kevyd was built without liburing "
+                            "(--with-epoll-only)");
     }
+#endif
     if (conf->shard_ring_size & (conf->shard_ring_size - 1)) {
         return kv_conf_errw(err, errlen, file, where, "shard-ring-size",
                             "\"shard-ring-size\" must be a power of two, "

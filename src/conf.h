@@ -67,6 +67,13 @@ typedef struct {
     char dir[KV_CONF_PATH_MAX];
     int appendonly;
     int appendfsync;
+    /* encodings of small values */
+    int hash_max_listpack_entries;
+    int hash_max_listpack_value;
+    int zset_max_listpack_entries;
+    int zset_max_listpack_value;
+    int list_max_listpack_size; /* fill of a list's nodes */
+    int set_max_intset_entries;
     /* not settings: where this configuration came from */
     char conf_file[KV_CONF_PATH_MAX];
 } kv_conf_t;

@@ -171,7 +171,12 @@ static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
 static kv_key_t *kv_key_new(const char *name, size_t len, size_t emb);
 
 /* Filled in as the type files land; a NULL slot is a type not built. */
-const kv_type_ops_t *const kv_types[KV_TYPE_STREAM + 1] = {NULL};
+const kv_type_ops_t *const kv_types[KV_TYPE_STREAM + 1] = {
+    [KV_TYPE_LIST] = &kv_list_type,
+    [KV_TYPE_SET] = &kv_set_type,
+    [KV_TYPE_HASH] = &kv_hash_type,
+    [KV_TYPE_ZSET] = &kv_zset_type,
+};
 
 void kv_key_free_value(kv_key_t *k)
 {

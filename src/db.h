@@ -100,6 +100,12 @@ typedef struct kv_type_ops_s {
 /* Indexed by KV_TYPE_*; NULL for types not built in yet. */
 extern const kv_type_ops_t *const kv_types[];
 
+/* The types (each in its t_*.c). */
+extern const kv_type_ops_t kv_list_type;
+extern const kv_type_ops_t kv_set_type;
+extern const kv_type_ops_t kv_hash_type;
+extern const kv_type_ops_t kv_zset_type;
+
 typedef struct {
     kv_dict_t dict;
     kv_key_t **vol; /* keys with a TTL, for active expiry */

@@ -66,7 +66,9 @@ struct kv_io_s {
     const struct iovec *iov;
     int iovcnt;
     /* backend private */
-    unsigned registered; /* epoll: events currently in the epoll set */
+    unsigned registered; /* epoll: events currently in the epoll set;
+                            io_uring: operations the kernel holds */
+    unsigned inflight;   /* io_uring: SQEs whose last CQE is not reaped */
     kv_io_t *next_pending;
     kv_op_t pending_op;
     ssize_t pending_res;
@@ -96,6 +98,12 @@ struct kv_loop_s {
 };
 
 extern const kv_event_ops_t kv_event_epoll_ops;
+#if KV_HAVE_LIBURING
+extern const kv_event_ops_t kv_event_uring_ops;
+/* Why the last kv_loop_init() with kv_event_uring_ops failed: the ring
+ * cannot be created (no io_uring, seccomp, old kernel ...). */
+const char *kv_event_uring_error(void);
+#endif
 
 int kv_loop_init(kv_loop_t *loop, const kv_event_ops_t *ops);
 void kv_loop_done(kv_loop_t *loop);

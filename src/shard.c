@@ -406,6 +406,9 @@ static void kv_shard_space_freed_impl(int j)
     kv_shm_slot_t *me = &kv_shard.shm->hdr->slots[kv_shard.slot];
     uint64_t bit = 1ULL << j;
 
+    /* Pairs with the fence of the waiting producer: either it sees the
+     * tail we just released, or we see its bit. */
+    atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&me->space_waiters, memory_order_relaxed) & bit) {
         atomic_fetch_and(&me->space_waiters, ~bit);
         kv_shard_ring_bell(j);
@@ -431,11 +434,20 @@ int kv_shard_prepare_sleep(void)
         }
     }
     atomic_thread_fence(memory_order_seq_cst);
-    if (backlog && kv_shard_flush_backlogs() == 0) {
-        /* Room appeared meanwhile: everything went out. */
-        kv_shard_flush();
-        atomic_store(&me->sleeping, 0);
-        return 0;
+    if (backlog) {
+        int left = kv_shard_flush_backlogs();
+        /* Whatever went into a ring now must be announced before we
+         * sleep, or both sides would sleep until a timer. */
+        for (int j = 0; j < kv_shard.nslots; j++) {
+            if (kv_shard.peers[j].dirty) {
+                kv_shard.peers[j].dirty = 0;
+                kv_shard_ring_bell(j);
+            }
+        }
+        if (!left) {
+            atomic_store(&me->sleeping, 0);
+            return 0;
+        }
     }
     for (int j = 0; j < kv_shard.nslots; j++) {
         if (j != kv_shard.slot && kv_ring_readable(&kv_shard.peers[j].in)) {

@@ -357,10 +357,9 @@ void kv_cmd_msetnx(kv_client_t *c)
 static int kv_check_string_length(kv_client_t *c, long long size,
                                   long long append)
 {
-    long long total = size + append;
-
-    if (total > kv_worker.conf.proto_max_bulk_len || total < size ||
-        total < append) {
+    /* size + append may overflow: test without computing it first. */
+    if (append > LLONG_MAX - size ||
+        size + append > kv_worker.conf.proto_max_bulk_len) {
         kv_reply_error(c, "string exceeds maximum allowed size "
                           "(proto-max-bulk-len)");
         return KV_ERROR;

@@ -3,6 +3,7 @@
  */
 #include "util.h"
 
+#include "alloc.h"
 #include "resp.h"
 
 #include <ctype.h>
@@ -23,7 +24,8 @@ int kv_string2ld(const char *s, size_t len, long double *out)
     buf[len] = '\0';
     errno = 0;
     v = strtold(buf, &end);
-    if (isspace((unsigned char) buf[0]) || end[0] != '\0' ||
+    /* Redis 7.0.15 wants every byte parsed: a NUL inside is an error. */
+    if (isspace((unsigned char) buf[0]) || end != buf + len ||
         (errno == ERANGE &&
          (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO)) ||
         isnan(v)) {
@@ -35,25 +37,37 @@ int kv_string2ld(const char *s, size_t len, long double *out)
 
 int kv_string2d(const char *s, size_t len, double *out)
 {
-    char buf[KV_LD_STR_MAX];
+    char sbuf[KV_LD_STR_MAX], *buf = sbuf;
     double v;
     char *end;
+    int ok;
 
-    if (len == 0 || len >= sizeof(buf)) {
+    /* Unlike string2ld(), Redis's string2d() has no length limit and wants
+     * every byte parsed (a NUL inside the argument is an error). */
+    if (len == 0) {
         return 0;
+    }
+    if (len >= sizeof(sbuf)) {
+        buf = kv_malloc(len + 1);
+        if (buf == NULL) {
+            return 0;
+        }
     }
     memcpy(buf, s, len);
     buf[len] = '\0';
     errno = 0;
     v = strtod(buf, &end);
-    if (isspace((unsigned char) buf[0]) || end[0] != '\0' ||
-        (errno == ERANGE &&
-         (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO)) ||
-        isnan(v)) {
-        return 0;
+    ok = !(isspace((unsigned char) buf[0]) || end != buf + len ||
+           (errno == ERANGE &&
+            (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO)) ||
+           isnan(v));
+    if (buf != sbuf) {
+        kv_free(buf);
     }
-    *out = v;
-    return 1;
+    if (ok) {
+        *out = v;
+    }
+    return ok;
 }
 
 size_t kv_ld2str(char *buf, size_t len, long double v)

@@ -210,6 +210,38 @@ static int kv_worker_signals(void)
     return fd;
 }
 
+/*
+ * The event loop io-backend asks for. "auto" is io_uring when this kernel
+ * lets us create a ring and register its buffers (it may be missing, too
+ * old, or forbidden by a seccomp profile), else epoll; "io_uring" insists,
+ * and a worker that cannot have it fails to start.
+ */
+static int kv_worker_loop_init(void)
+{
+    kv_loop_t *loop = &kv_worker.loop;
+
+#if KV_HAVE_LIBURING
+    if (kv_worker.conf.io_backend != KV_BACKEND_EPOLL) {
+        if (kv_loop_init(loop, &kv_event_uring_ops) == KV_OK) {
+            return KV_OK;
+        }
+        if (kv_worker.conf.io_backend == KV_BACKEND_IO_URING) {
+            kv_log(KV_LOG_EMERG, 0,
+                   "io-backend \"io_uring\" is not usable here: %s",
+                   kv_event_uring_error());
+            return KV_ERROR;
+        }
+        kv_log(KV_LOG_NOTICE, 0,
+               "io_uring is not usable here (%s): using epoll",
+               kv_event_uring_error());
+    }
+#endif
+    if (kv_loop_init(loop, &kv_event_epoll_ops) != KV_OK) {
+        return KV_ERROR;
+    }
+    return KV_OK;
+}
+
 static int kv_worker_init(int channel_fd)
 {
     kv_listen_set_t *ls = kv_worker.listen;
@@ -234,8 +266,7 @@ static int kv_worker_init(int channel_fd)
                              kv_worker.slot) != KV_OK) {
         return KV_ERROR;
     }
-    /* "auto" is epoll until the io_uring reactor lands. */
-    if (kv_loop_init(&kv_worker.loop, &kv_event_epoll_ops) != KV_OK) {
+    if (kv_worker_loop_init() != KV_OK) {
         return KV_ERROR;
     }
     kv_worker.loop.before_wait = kv_worker_before_wait;
@@ -249,8 +280,8 @@ static int kv_worker_init(int channel_fd)
         return KV_ERROR;
     }
     if (kv_worker.nslots > 1) {
-        /* The doorbell only needs to wake epoll_wait; the rings are read
-         * every loop turn anyway. */
+        /* The doorbell only needs to wake the loop's wait (epoll_wait or
+         * io_uring_enter); the rings are read every loop turn anyway. */
         kv_worker.bell_io.fd = kv_shard_eventfd(kv_worker.slot);
         kv_worker.bell_io.handler = kv_worker_bell;
         if (kv_io_poll(&kv_worker.loop, &kv_worker.bell_io) != KV_OK) {

@@ -25,11 +25,23 @@ static _Atomic uint32_t *kv_xshard_lock(void)
     return &kv_worker.shm->hdr->xlock;
 }
 
+/*
+ * The lock word is (serial << KV_XS_SLOT_BITS) | (slot + 1): each taking
+ * of the lock has its own value, so a worker paused by one transaction
+ * can tell when that very transaction is over, even if it never hears
+ * "@resume" (its holder failed, died, or a replacement found a stale
+ * "@pause" in its ring).
+ */
+#define KV_XS_SLOT_BITS 7
+#define KV_XS_SLOT_MASK ((1u << KV_XS_SLOT_BITS) - 1)
+
 void kv_xshard_release_dead(kv_shm_t *shm, int slot)
 {
-    uint32_t held = (uint32_t) slot + 1;
+    uint32_t held = atomic_load(&shm->hdr->xlock);
 
-    (void) atomic_compare_exchange_strong(&shm->hdr->xlock, &held, 0);
+    if ((held & KV_XS_SLOT_MASK) == (uint32_t) slot + 1) {
+        (void) atomic_compare_exchange_strong(&shm->hdr->xlock, &held, 0);
+    }
 }
 
 int kv_xshard_supported(const kv_cmd_t *cmd)
@@ -50,7 +62,9 @@ void kv_cmd_int_pause(kv_client_t *c)
 {
     int holder = kv_route_current_origin();
     uint32_t gen = kv_shard_generation(holder);
+    long long lockval = 0;
 
+    (void) kv_string2ll(c->argv[1].p, c->argv[1].len, &lockval);
     kv_reply_ok(c);
     kv_route_reply_now(c);
     kv_xs.holder = holder;
@@ -69,6 +83,9 @@ void kv_cmd_int_pause(kv_client_t *c)
             kv_log(KV_LOG_WARN, 0, "worker %d died while it had paused us",
                    holder);
             break;
+        }
+        if (atomic_load(kv_xshard_lock()) != (uint32_t) lockval) {
+            break; /* that transaction is over */
         }
         if (n == 0) {
             kv_shard_wait(KV_XSHARD_WAIT_MS);
@@ -172,15 +189,26 @@ void kv_cmd_int_restore(kv_client_t *c)
 typedef struct {
     uint64_t mask; /* shards paused (and to resume) */
     int failed;
+    uint32_t lockval; /* our value of the lock word */
 } kv_xs_txn_t;
+
+static void kv_xs_end(kv_xs_txn_t *t);
 
 /* Take the lock, pause every shard in want (but us). */
 static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
 {
     _Atomic uint32_t *lock = kv_xshard_lock();
-    uint32_t me = (uint32_t) kv_worker.slot + 1;
-    static kv_str_t pause = { "@pause", 6 };
+    static uint32_t serial;
+    uint32_t me;
+    char val[32];
+    kv_str_t pause[2] = { { "@pause", 6 }, { val, 0 } };
 
+    serial++;
+    me = (serial << KV_XS_SLOT_BITS) | ((uint32_t) kv_worker.slot + 1);
+    if (me >> KV_XS_SLOT_BITS == 0) {
+        me |= 1u << KV_XS_SLOT_BITS; /* never 0 in the serial part */
+    }
+    pause[1].len = kv_ll2str(val, me);
     for (;;) {
         uint32_t free_ = 0;
         if (atomic_compare_exchange_strong(lock, &free_, me)) {
@@ -194,14 +222,18 @@ static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
     }
     t->mask = 0;
     t->failed = 0;
+    t->lockval = me;
     for (int s = 0; s < kv_worker.nslots; s++) {
         kv_buf_t r = { 0 };
         if (s == kv_worker.slot || !(want & (1ULL << s))) {
             continue;
         }
-        if (kv_route_sync(s, 0, 1, &pause, &r, want) != KV_OK) {
-            t->failed = 1;
+        if (kv_route_sync(s, 0, 2, pause, &r, want) != KV_OK) {
+            /* Undo: resume who we paused, give the lock back. A "@pause"
+             * left in a dead worker's ring finds the lock changed. */
             kv_buf_free(&r);
+            kv_xs_end(t);
+            t->failed = 1;
             return KV_ERROR;
         }
         t->mask |= 1ULL << s;
@@ -221,7 +253,12 @@ static void kv_xs_end(kv_xs_txn_t *t)
             kv_buf_free(&r);
         }
     }
-    atomic_store(kv_xshard_lock(), 0);
+    t->mask = 0;
+    {
+        /* Only our own taking of the lock is ours to release. */
+        uint32_t held = t->lockval;
+        (void) atomic_compare_exchange_strong(kv_xshard_lock(), &held, 0);
+    }
 }
 
 /* One step on shard s; the reply lands in r (reset first). */
@@ -317,9 +354,6 @@ static void kv_xs_msetnx(kv_client_t *c, kv_buf_t *out)
     return;
 
 lost:
-    if (!t.failed) {
-        atomic_store(kv_xshard_lock(), 0);
-    }
     kv_out(out, KV_XSHARD_LOST);
     kv_free(sub);
     kv_buf_free(&r);

@@ -176,7 +176,10 @@ for my $b (@bad) {
 my @settings = qw(port bind unixsocket unixsocketperm tcp-backlog maxclients
     timeout tcp-keepalive proto-max-bulk-len client-query-buffer-limit
     worker-processes worker-cpu-affinity shutdown-timeout io-backend hz databases shard-ring-size
-    daemonize pidfile loglevel logfile dir appendonly appendfsync);
+    daemonize pidfile loglevel logfile dir appendonly appendfsync
+    hash-max-listpack-entries hash-max-listpack-value
+    zset-max-listpack-entries zset-max-listpack-value
+    list-max-listpack-size set-max-intset-entries);
 
 {
     my ($st, $out, $err) = run_kevyd(['-T', '-c', $good]);

@@ -30,7 +30,9 @@ sub same ($got, $want, $name) {
     return $ok;
 }
 
-my $k = Kevyd->new(conf => { 'io-backend' => 'epoll' })->start;
+# make check runs the suite once per backend (KEVYD_IO_BACKEND).
+my $backend = $ENV{KEVYD_IO_BACKEND} || 'epoll';
+my $k = Kevyd->new(conf => { 'io-backend' => $backend })->start;
 
 # ------------------------------------------------------------ fixed replies
 
@@ -164,8 +166,10 @@ my %worker_of;    # worker_id => process_id seen over many connections
             like($body, qr/^process_id:\d+\r$/m, 'INFO server: process_id');
             like($body, qr/^tcp_port:${\ $k->port}\r$/m,
                  'INFO server: tcp_port');
-            like($body, qr/^multiplexing_api:epoll\r$/m,
-                 'INFO server: multiplexing_api:epoll');
+            my $api = $backend eq 'auto' ? qr/(?:io_uring|epoll)/
+                                         : qr/\Q$backend\E/;
+            like($body, qr/^multiplexing_api:$api\r$/m,
+                 "INFO server: multiplexing_api:$backend");
             like($body, qr/^worker_processes:2\r$/m,
                  'INFO server: worker_processes:2');
             like($body, qr/^worker_id:[01]\r$/m, 'INFO server: worker_id');

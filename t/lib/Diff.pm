@@ -17,8 +17,11 @@ package Diff;
 #
 # each_server() starts one redis-server and runs the block once for each
 # kevyd worker count (1, 2 and 4; DIFF_WORKERS="1 3" chooses others), each
-# time with a fresh kevyd. DIFF_SELF=1 puts a second redis-server where kevyd
-# would be: every case must then pass, which proves the cases deterministic.
+# time with a fresh kevyd; each_server($block, conf => { name => value })
+# gives every kevyd more settings (tiny list nodes, say, where Redis's
+# replies do not depend on them). DIFF_SELF=1 puts a second redis-server
+# where kevyd would be: every case must then pass, which proves the cases
+# deterministic.
 # DIFF_LOG=FILE appends one tab-separated line a mismatch (file, workers,
 # case, command, redis reply, kevyd reply, first or later mismatch of its
 # case), for a to-do list: t/diff_todo.pl reads it. DIFF_DUMP=1
@@ -135,23 +138,25 @@ sub new ($class, %o) {
         $other = start_redis();
         $label = 'self';
     } else {
-        my %conf = ('worker-processes' => $o{workers} // 1);
+        my %conf = (%{ $o{conf} // {} },
+                    'worker-processes' => $o{workers} // 1);
         $conf{'io-backend'} = $ENV{DIFF_IO} if $ENV{DIFF_IO};
         $other = Kevyd->new(conf => \%conf)->start;
-        $label = "w=$conf{'worker-processes'}";
+        $label = join ' ', "w=$conf{'worker-processes'}",
+                 map { "$_=$o{conf}{$_}" } sort keys %{ $o{conf} // {} };
     }
     return bless { redis => $redis, kevyd => $other, label => $label,
                    self => !!$ENV{DIFF_SELF} }, $class;
 }
 
 # Run $block->($diff) once for each worker count, all against one redis.
-sub each_server ($block) {
+sub each_server ($block, %o) {
     plan skip_all => 'redis-server not installed' unless have_redis();
     plan skip_all => 'objs/kevyd not built'
         unless $ENV{DIFF_SELF} || -x Kevyd::binary();
     my $redis = start_redis();
     for my $w (worker_counts()) {
-        my $d = Diff->new(workers => $w, redis => $redis);
+        my $d = Diff->new(workers => $w, redis => $redis, conf => $o{conf});
         $block->($d);
         $d->{kevyd}->stop;
     }

@@ -217,7 +217,10 @@ sub _conf_value ($v) {
     return qq("$q");
 }
 
-# The text of kevy.conf for the current settings.
+# The text of kevy.conf for the current settings. KEVYD_IO_BACKEND in the
+# environment (make check runs the suite once per backend) picks the
+# io-backend of every server whose test does not set one itself; it goes
+# last so that it moves no line a test points at.
 sub conf_text ($self) {
     my $c = $self->{conf};
     my %seen;
@@ -227,7 +230,14 @@ sub conf_text ($self) {
         next unless defined $c->{$n};
         $text .= "$n = " . _conf_value($c->{$n}) . ";\n";
     }
-    return $text . $self->{conf_raw};
+    $text .= $self->{conf_raw};
+    my $backend = $ENV{KEVYD_IO_BACKEND} // '';
+    if ($backend ne '' && !exists $c->{'io-backend'}
+        && $self->{conf_raw} !~ /^\s*io-backend\b/m) {
+        $text .= "\n" if length $text && $text !~ /\n\z/;
+        $text .= "io-backend = " . _conf_value($backend) . ";\n";
+    }
+    return $text;
 }
 
 sub write_conf ($self) {
@@ -382,25 +392,43 @@ sub worker_pids ($self) {
 # found in /proc without asking the server (which may be stuck); undef when
 # no worker has accepted it within $timeout seconds.
 sub slot_of ($self, $conn, $timeout = 2) {
-    my $me = sprintf '%08X:%04X', 0x0100007f, $conn->sock->sockport;
+    return $self->slots_of([$conn], $timeout)->[0];
+}
+
+# The same for several connections at once (one scan of /proc a round):
+# an array ref of slots (undef for those not accepted in time).
+sub slots_of ($self, $conns, $timeout = 2) {
     my $srv = sprintf '%08X:%04X', 0x0100007f, $self->port;
-    my $slot;
+    my %want;    # local address of a connection -> its index
+    for my $i (0 .. $#$conns) {
+        $want{ sprintf '%08X:%04X', 0x0100007f, $conns->[$i]->sock->sockport }
+            = $i;
+    }
+    my @slot;
     wait_for(sub {
-        my ($inode) = map { (split ' ')[9] }
-                      grep { (split ' ')[1] eq $srv && (split ' ')[2] eq $me }
-                      split /\n/, read_file('/proc/net/tcp') // '';
-        return 0 unless $inode;
+        # "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ..."
+        my %inode;    # inode -> index of a connection not placed yet
+        for my $l (split /\n/, read_file('/proc/net/tcp') // '') {
+            next if index($l, " $srv ") < 0;
+            my @f = split ' ', $l;
+            next unless $f[1] eq $srv && $f[3] eq '01' && $f[9];
+            my $i = $want{ $f[2] };
+            $inode{ $f[9] } = $i if defined $i && !defined $slot[$i];
+        }
         my $w = $self->worker_pids;
         for my $s (keys %$w) {
+            last unless %inode;
             opendir my $d, "/proc/$w->{$s}/fd" or next;
             for (readdir $d) {
                 my $l = readlink("/proc/$w->{$s}/fd/$_") // next;
-                return defined($slot = $s) if $l eq "socket:[$inode]";
+                next unless $l =~ /^socket:\[(\d+)\]$/;
+                my $i = delete $inode{$1};
+                $slot[$i] = $s if defined $i;
             }
         }
-        return 0;
+        return !grep { !defined $slot[$_] } 0 .. $#$conns;
     }, $timeout);
-    return $slot;
+    return [ @slot[ 0 .. $#$conns ] ];
 }
 
 # Every (non-zombie) child of the master, titled or not.

@@ -798,11 +798,17 @@ START_TEST(test_cross_checks)
     ck_load_ok("appendonly = false;");
     ck_assert_int_eq(conf.appendonly, 0);
 
+#if KV_HAVE_LIBURING
+    ck_load_ok("port = 7000;\nio-backend = \"io_uring\";");
+    ck_assert_int_eq(conf.io_backend, KV_BACKEND_IO_URING);
+#else
     ck_assert_int_eq(load("port = 7000;\nio-backend = \"io_uring\";"),
                      KV_ERROR);
     ck_assert_msg(starts_with(err, "\"io-backend\" "), "%s", err);
     ck_assert_msg(strstr(err, "\"io_uring\"") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "without liburing") != NULL, "%s", err);
     ck_assert_msg(ends_with(err, " in test.conf:2"), "%s", err);
+#endif
 
     ck_load_err("bind = \"\";",
                 "\"bind\" is empty: name at least one address in "
@@ -1230,7 +1236,13 @@ static const char *const nondefault =
     "logfile = \"/tmp/kevyd-check.log\";\n"
     "dir = \"/tmp\";\n"
     "appendonly = false;\n"
-    "appendfsync = \"always\";\n";
+    "appendfsync = \"always\";\n"
+    "hash-max-listpack-entries = 1024;\n"
+    "hash-max-listpack-value = 32;\n"
+    "zset-max-listpack-entries = 0;\n"
+    "zset-max-listpack-value = 100;\n"
+    "list-max-listpack-size = -5;\n"
+    "set-max-intset-entries = 64;\n";
 
 static char *dump(const kv_conf_t *c)
 {
@@ -1426,7 +1438,13 @@ START_TEST(test_fixed_change_every_setting)
                                               "hz",
                                               "loglevel",
                                               "logfile",
-                                              "appendfsync" };
+                                              "appendfsync",
+                                              "hash-max-listpack-entries",
+                                              "hash-max-listpack-value",
+                                              "zset-max-listpack-entries",
+                                              "zset-max-listpack-value",
+                                              "list-max-listpack-size",
+                                              "set-max-intset-entries" };
 
     ck_load_ok("");
     old = conf;
