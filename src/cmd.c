@@ -414,8 +414,8 @@ void kv_cmd_call(kv_client_t *c)
 static const kv_cmd_t kv_internal_commands[] = {
     { "@randomkey", 1, 0, 0, 0, 0, kv_cmd_int_randomkey, NULL, "randomkey", 0 },
     { "@pause", 2, 0, 0, 0, 0, kv_cmd_int_pause, NULL, "@pause", 0 },
-    { "@clientkill", -3, 0, 0, 0, 0, kv_cmd_int_clientkill, NULL,
-      "client|kill", 0 },
+    { "@clientkill", -3, 0, 0, 0, 0, kv_cmd_int_clientkill, NULL, "client|kill",
+      0 },
     { "@resume", 1, 0, 0, 0, 0, kv_cmd_int_resume, NULL, "@resume", 0 },
     { "@dump", 2, 0, 0, 0, 0, kv_cmd_int_dump, NULL, "@dump", 0 },
     { "@restore", 5, KV_CMD_WRITE, 0, 0, 0, kv_cmd_int_restore, NULL,
@@ -492,6 +492,35 @@ void kv_reply_wrongtype(kv_client_t *c)
 {
     kv_reply_error(c, "-WRONGTYPE Operation against a key holding the "
                       "wrong kind of value");
+}
+
+int kv_get_randcount_or_reply(kv_client_t *c, const char *word,
+                              long long *count, int *with)
+{
+    long long l;
+
+    if (kv_get_ll_or_reply(c, &c->argv[2], &l, NULL) != KV_OK) {
+        return KV_ERROR;
+    }
+    if (l < -LLONG_MAX) {
+        kv_reply_errorf(c,
+                        "value is out of range, value must between %lld "
+                        "and %lld",
+                        -LLONG_MAX, LLONG_MAX);
+        return KV_ERROR;
+    }
+    if (c->argc > 4 || (c->argc == 4 && !kv_arg_is(&c->argv[3], word))) {
+        kv_reply_error(c, "syntax error");
+        return KV_ERROR;
+    }
+    /* With values each pick is two elements: the count must double. */
+    if (c->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) {
+        kv_reply_error(c, "value is out of range");
+        return KV_ERROR;
+    }
+    *count = l;
+    *with = c->argc == 4;
+    return KV_OK;
 }
 
 void kv_reply_done(kv_client_t *c, int nx)

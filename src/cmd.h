@@ -67,8 +67,8 @@ void kv_cmd_run(kv_client_t *c);
  * *out (kv_free it), 0 when there are no keys, -1 when the arguments do
  * not fit the specs. (t_command.c)
  */
-int kv_cmd_key_positions(const kv_cmd_t *cmd, const kv_str_t *argv,
-                         int argc, int **out);
+int kv_cmd_key_positions(const kv_cmd_t *cmd, const kv_str_t *argv, int argc,
+                         int **out);
 
 /* The internal command named by a (for fan-outs). */
 const kv_cmd_t *kv_cmd_internal(const kv_str_t *a);
@@ -89,6 +89,14 @@ int kv_get_int_or_reply(kv_client_t *c, const kv_str_t *a, long long *v,
 int kv_arg_cstrlen(const kv_str_t *a, int max);
 
 void kv_reply_wrongtype(kv_client_t *c);
+/*
+ * The count arguments of HRANDFIELD / ZRANDMEMBER key [count [word]]:
+ * the count, and whether word (WITHVALUES, WITHSCORES) was given, with
+ * Redis's errors. KV_ERROR after replying.
+ */
+int kv_get_randcount_or_reply(kv_client_t *c, const char *word,
+                              long long *count, int *with);
+
 /* The success reply of commands with an NX form: :1 for it, +OK else. */
 void kv_reply_done(kv_client_t *c, int nx);
 void kv_reply_oom(kv_client_t *c);

@@ -338,3 +338,18 @@ size_t kv_lp_find(const kv_lp_t *lp, size_t off, const char *p, size_t len,
     }
     return 0;
 }
+
+kv_lp_t *kv_lp_restore(const char *p, size_t len, uint32_t group)
+{
+    kv_lp_t *lp;
+
+    if (!kv_lp_validate(p, len) ||
+        kv_lp_count((const kv_lp_t *) p) % group != 0) {
+        return NULL;
+    }
+    lp = kv_malloc(len);
+    if (lp != NULL) {
+        memcpy(lp, p, len);
+    }
+    return lp;
+}

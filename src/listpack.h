@@ -72,4 +72,12 @@ kv_lp_t *kv_lp_delete(kv_lp_t *lp, size_t off, uint32_t n);
 size_t kv_lp_find(const kv_lp_t *lp, size_t off, const char *p, size_t len,
                   unsigned skip);
 
+/*
+ * A copy of the listpack bytes p[0 .. len), after kv_lp_validate(), whose
+ * entry count is a multiple of group (2 for field/value or member/score
+ * pairs); NULL when the bytes are bad or memory is short. For restoring a
+ * dumped value.
+ */
+kv_lp_t *kv_lp_restore(const char *p, size_t len, uint32_t group);
+
 #endif /* KV_LISTPACK_H */

@@ -474,14 +474,8 @@ static void *kv_hash_restore(const char *p, size_t len, uint8_t *enc)
         return NULL;
     }
     if (p[0] == KV_HASH_LISTPACK) {
-        kv_lp_t *lp;
-        if (!kv_lp_validate(p + 1, len - 1) ||
-            kv_lp_count((const kv_lp_t *) (p + 1)) % 2 != 0) {
-            return NULL;
-        }
-        lp = kv_malloc(len - 1);
+        kv_lp_t *lp = kv_lp_restore(p + 1, len - 1, 2);
         if (lp != NULL) {
-            memcpy(lp, p + 1, len - 1);
             *enc = KV_HASH_LISTPACK;
         }
         return lp;
@@ -1023,26 +1017,10 @@ void kv_cmd_hrandfield(kv_client_t *c)
     kv_key_t *k;
 
     if (c->argc >= 3) {
-        if (kv_get_ll_or_reply(c, &c->argv[2], &l, NULL) != KV_OK) {
-            return;
+        int with;
+        if (kv_get_randcount_or_reply(c, "withvalues", &l, &with) == KV_OK) {
+            kv_hrandfield_count(c, l, with);
         }
-        if (l < -LLONG_MAX) {
-            kv_reply_errorf(c,
-                            "value is out of range, value must between %lld "
-                            "and %lld",
-                            -LLONG_MAX, LLONG_MAX);
-            return;
-        }
-        if (c->argc > 4 ||
-            (c->argc == 4 && !kv_arg_is(&c->argv[3], "withvalues"))) {
-            kv_reply_error(c, "syntax error");
-            return;
-        }
-        if (c->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) {
-            kv_reply_error(c, "value is out of range");
-            return;
-        }
-        kv_hrandfield_count(c, l, c->argc == 4);
         return;
     }
     if (kv_hash_lookup(c, &c->argv[1], 0, &k) != KV_OK) {

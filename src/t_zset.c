@@ -1145,26 +1145,10 @@ void kv_cmd_zrandmember(kv_client_t *c)
     kv_key_t *k;
 
     if (c->argc >= 3) {
-        if (kv_get_ll_or_reply(c, &c->argv[2], &l, NULL) != KV_OK) {
-            return;
+        int with;
+        if (kv_get_randcount_or_reply(c, "withscores", &l, &with) == KV_OK) {
+            kv_zrandmember_count(c, l, with);
         }
-        if (l < -LLONG_MAX) {
-            kv_reply_errorf(c,
-                            "value is out of range, value must between %lld "
-                            "and %lld",
-                            -LLONG_MAX, LLONG_MAX);
-            return;
-        }
-        if (c->argc > 4 ||
-            (c->argc == 4 && !kv_arg_is(&c->argv[3], "withscores"))) {
-            kv_reply_error(c, "syntax error");
-            return;
-        }
-        if (c->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) {
-            kv_reply_error(c, "value is out of range");
-            return;
-        }
-        kv_zrandmember_count(c, l, c->argc == 4);
         return;
     }
     if (kv_zset_lookup(c, &c->argv[1], 0, &k) != KV_OK) {

@@ -1318,14 +1318,8 @@ static void *kv_zset_restore(const char *p, size_t len, uint8_t *enc)
         return NULL;
     }
     if (p[0] == KV_ZSET_LISTPACK) {
-        kv_lp_t *lp;
-        if (!kv_lp_validate(p + 1, len - 1) ||
-            kv_lp_count((const kv_lp_t *) (p + 1)) % 2 != 0) {
-            return NULL;
-        }
-        lp = kv_malloc(len - 1);
+        kv_lp_t *lp = kv_lp_restore(p + 1, len - 1, 2);
         if (lp != NULL) {
-            memcpy(lp, p + 1, len - 1);
             *enc = KV_ZSET_LISTPACK;
         }
         return lp;
