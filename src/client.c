@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "cmd.h"
 #include "log.h"
 #include "route.h"
@@ -188,6 +189,7 @@ static void kv_client_free(kv_client_t *c)
     }
     kv_worker.nclients--;
     atomic_fetch_sub(&kv_worker.shm->hdr->slots[kv_worker.slot].nclients, 1);
+    kv_block_client_gone(c);
     kv_route_client_gone(c);
     kv_buf_free(&c->qbuf);
     kv_buf_free(&c->obuf);
@@ -224,7 +226,9 @@ void kv_client_process_input(kv_client_t *c)
     size_t moved;
     int rc, argc;
 
-    while (!(c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING))) {
+    c->flags |= KV_CLIENT_INPUT;
+    while (!(c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING)) &&
+           c->blocked == NULL) {
         if (kv_client_backlogged(c)) {
             /* Stop here; kv_client_sent() resumes once output drains. */
             if (!(c->flags & KV_CLIENT_PAUSED)) {
@@ -254,7 +258,13 @@ void kv_client_process_input(kv_client_t *c)
         c->argc = 0;
         c->argv = NULL;
         c->cmd = NULL;
+        if (kv_block_has_work()) {
+            /* It may have given blocked clients their data: they are
+             * served before this client's next command, as in Redis. */
+            (void) kv_block_pump();
+        }
     }
+    c->flags &= ~KV_CLIENT_INPUT;
     moved = kv_buf_compact(&c->qbuf);
     kv_resp_shift(&c->parser, moved);
     kv_buf_shrink(&c->qbuf, KV_CLIENT_BUF_KEEP);
@@ -321,10 +331,34 @@ static void kv_client_sent(kv_client_t *c, ssize_t n)
     kv_client_resume(c);
 }
 
-/* Resume a paused client once its backlog has halved; close a client
- * that has nothing left to do. */
+void kv_client_unblocked(kv_client_t *c)
+{
+    if (c->flags & (KV_CLIENT_INPUT | KV_CLIENT_CLOSING)) {
+        return; /* its input loop goes on by itself */
+    }
+    if (kv_route_nested > 0) {
+        c->flags |= KV_CLIENT_RESUME;
+        kv_client_queue_write(c);
+        return;
+    }
+    kv_client_process_input(c);
+    kv_client_resume(c);
+}
+
+/*
+ * Resume a paused client once its backlog has halved; close a client
+ * that has nothing left to do. Not while a synchronous wait serves the
+ * rings (kv_route_nested): the commands it would run could start another
+ * such wait, or a cross-shard transaction, inside this one; the loop
+ * resumes it (KV_CLIENT_RESUME) once the wait is over.
+ */
 static void kv_client_resume(kv_client_t *c)
 {
+    if (kv_route_nested > 0) {
+        c->flags |= KV_CLIENT_RESUME;
+        kv_client_queue_write(c);
+        return;
+    }
     if ((c->flags & KV_CLIENT_PAUSED) &&
         kv_client_out_pending(c) <= KV_CLIENT_OBUF_PAUSE / 2 &&
         c->npending < KV_CLIENT_MAX_PENDING / 2) {
@@ -384,6 +418,13 @@ void kv_clients_flush(void)
 
         c->flags &= ~KV_CLIENT_QUEUED;
         c->next_write = NULL;
+        if (c->flags & KV_CLIENT_RESUME) {
+            c->flags &= ~KV_CLIENT_RESUME;
+            if (c->blocked == NULL && !(c->flags & KV_CLIENT_CLOSING)) {
+                kv_client_process_input(c);
+            }
+            kv_client_resume(c);
+        }
         if (!(c->flags & (KV_CLIENT_SENDING | KV_CLIENT_CLOSING)) &&
             kv_buf_pending(&c->sbuf) == 0 && kv_buf_pending(&c->obuf) > 0) {
             /* The replies become the send buffer; obuf takes the empty
@@ -416,6 +457,11 @@ void kv_clients_stop(void)
     for (c = kv_worker.clients; c != NULL; c = next) {
         next = c->next;
         if (c->flags & KV_CLIENT_CLOSING) {
+            continue;
+        }
+        if (c->blocked != NULL) {
+            /* Its wait could outlast any shutdown-timeout. */
+            kv_client_close(c);
             continue;
         }
         /* What was read has run already, unless output backpressure

@@ -32,6 +32,8 @@
 #define KV_CLIENT_UNIX 0x20    /* connected over the unix socket */
 #define KV_CLIENT_FAKE 0x40    /* runs other workers' commands: no fd */
 #define KV_CLIENT_NOREPLY 0x80 /* its reply was already sent */
+#define KV_CLIENT_INPUT 0x100  /* kv_client_process_input() is running */
+#define KV_CLIENT_RESUME 0x200 /* resume it from the loop (see resume) */
 
 /* A client with this many replies outstanding at other shards stops
  * reading until some arrive (pipelines deeper than this still work). */
@@ -40,6 +42,7 @@
 typedef struct kv_client_s kv_client_t;
 struct kv_cmd_s;
 struct kv_pending_s;
+struct kv_blocked_s;
 
 struct kv_client_s {
     kv_io_t io;
@@ -70,12 +73,16 @@ struct kv_client_s {
     char addr[64];
     char laddr[64];
     const char *lastcmd; /* full name of the last command, CLIENT LIST */
+    /* A blocking command waits (block.h): no further command runs. */
+    struct kv_blocked_s *blocked;
 };
 
 void kv_client_accept(kv_io_t *lio, int fd);
 void kv_client_close(kv_client_t *c);
 /* Run whatever complete commands qbuf holds. */
 void kv_client_process_input(kv_client_t *c);
+/* Its blocking command has its reply: run the commands that waited. */
+void kv_client_unblocked(kv_client_t *c);
 /* Output was added outside of input processing (a reply arrived from
  * another shard): queue the write, resume a paused client, or close. */
 void kv_client_output_changed(kv_client_t *c);

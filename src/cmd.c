@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 
+#include "block.h"
 #include "log.h"
 #include "route.h"
 #include "xshard.h"
@@ -87,6 +88,22 @@ static const kv_cmd_t kv_object_subcommands[] = {
  * Key positions follow Redis's legacy (first, last, step) triple. */
 const kv_cmd_t kv_commands[] = {
     {"append", 3, W | M | F, 1, 1, 1, kv_cmd_append, NULL, "append", 0},
+    {"blmove", 6, W | M | KV_CMD_BLOCKING, 1, 2, 1, kv_cmd_blocking, NULL,
+     "blmove", 0},
+    {"blmpop", -5, W | KV_CMD_BLOCKING | KV_CMD_MOVABLEKEYS, 0, 0, 0,
+     kv_cmd_blocking, NULL, "blmpop", 0},
+    {"blpop", -3, W | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
+     "blpop", 0},
+    {"brpop", -3, W | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
+     "brpop", 0},
+    {"brpoplpush", 4, W | M | KV_CMD_BLOCKING, 1, 2, 1, kv_cmd_blocking,
+     NULL, "brpoplpush", 0},
+    {"bzmpop", -5, W | KV_CMD_BLOCKING | KV_CMD_MOVABLEKEYS, 0, 0, 0,
+     kv_cmd_blocking, NULL, "bzmpop", 0},
+    {"bzpopmax", -3, W | F | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
+     "bzpopmax", 0},
+    {"bzpopmin", -3, W | F | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
+     "bzpopmin", 0},
     {"client", -2, 0, 0, 0, 0, NULL, kv_client_subcommands, "client", 0},
     {"command", -1, L | S, 0, 0, 0, kv_cmd_command,
      kv_command_subcommands, "command", 0},
@@ -420,6 +437,10 @@ static const kv_cmd_t kv_internal_commands[] = {
     { "@dump", 2, 0, 0, 0, 0, kv_cmd_int_dump, NULL, "@dump", 0 },
     { "@restore", 5, KV_CMD_WRITE, 0, 0, 0, kv_cmd_int_restore, NULL,
       "@restore", 0 },
+    { "@breg", -4, 0, 0, 0, 0, kv_cmd_int_breg, NULL, "@breg", 0 },
+    { "@boffer", 3, 0, 0, 0, 0, kv_cmd_int_boffer, NULL, "@boffer", 0 },
+    { "@bdone", 3, 0, 0, 0, 0, kv_cmd_int_bdone, NULL, "@bdone", 0 },
+    { "@bunreg", 2, 0, 0, 0, 0, kv_cmd_int_bunreg, NULL, "@bunreg", 0 },
     KV_CMD_END
 };
 

@@ -8,28 +8,28 @@
  *
  *     perl tools/gen-cmdmeta.pl
  *
- * Commands (166):
- * append client client|getname client|help client|id client|info
- * client|kill client|list client|no-evict client|setname command
- * command|count command|docs command|getkeys command|getkeysandflags
- * command|help command|info command|list config config|get config|help
- * config|resetstat config|set copy dbsize decr decrby del echo exists
- * expire expireat expiretime flushall flushdb get getdel getex getrange
- * getset hdel hello hexists hget hgetall hincrby hincrbyfloat hkeys hlen
- * hmget hmset hrandfield hscan hset hsetnx hstrlen hvals incr incrby
- * incrbyfloat info keys lcs lindex linsert llen lmove lmpop lpop lpos
- * lpush lpushx lrange lrem lset ltrim mget move mset msetnx object
- * object|encoding object|freq object|help object|idletime object|refcount
- * persist pexpire pexpireat pexpiretime ping psetex pttl quit randomkey
- * rename renamenx reset rpop rpoplpush rpush rpushx sadd scan scard sdiff
- * sdiffstore select set setex setnx setrange shutdown sinter sintercard
- * sinterstore sismember smembers smismember smove spop srandmember srem
- * sscan strlen substr sunion sunionstore swapdb time touch ttl type unlink
- * zadd zcard zcount zdiff zdiffstore zincrby zinter zintercard zinterstore
- * zlexcount zmpop zmscore zpopmax zpopmin zrandmember zrange zrangebylex
- * zrangebyscore zrangestore zrank zrem zremrangebylex zremrangebyrank
- * zremrangebyscore zrevrange zrevrangebylex zrevrangebyscore zrevrank
- * zscan zscore zunion zunionstore
+ * Commands (174):
+ * append blmove blmpop blpop brpop brpoplpush bzmpop bzpopmax bzpopmin
+ * client client|getname client|help client|id client|info client|kill
+ * client|list client|no-evict client|setname command command|count
+ * command|docs command|getkeys command|getkeysandflags command|help
+ * command|info command|list config config|get config|help config|resetstat
+ * config|set copy dbsize decr decrby del echo exists expire expireat
+ * expiretime flushall flushdb get getdel getex getrange getset hdel hello
+ * hexists hget hgetall hincrby hincrbyfloat hkeys hlen hmget hmset
+ * hrandfield hscan hset hsetnx hstrlen hvals incr incrby incrbyfloat info
+ * keys lcs lindex linsert llen lmove lmpop lpop lpos lpush lpushx lrange
+ * lrem lset ltrim mget move mset msetnx object object|encoding object|freq
+ * object|help object|idletime object|refcount persist pexpire pexpireat
+ * pexpiretime ping psetex pttl quit randomkey rename renamenx reset rpop
+ * rpoplpush rpush rpushx sadd scan scard sdiff sdiffstore select set setex
+ * setnx setrange shutdown sinter sintercard sinterstore sismember smembers
+ * smismember smove spop srandmember srem sscan strlen substr sunion
+ * sunionstore swapdb time touch ttl type unlink zadd zcard zcount zdiff
+ * zdiffstore zincrby zinter zintercard zinterstore zlexcount zmpop zmscore
+ * zpopmax zpopmin zrandmember zrange zrangebylex zrangebyscore zrangestore
+ * zrank zrem zremrangebylex zremrangebyrank zremrangebyscore zrevrange
+ * zrevrangebylex zrevrangebyscore zrevrank zscan zscore zunion zunionstore
  */
 #include "cmdmeta.h"
 
@@ -38,6 +38,50 @@
 static const kv_keyspec_t kv_ks_append[] = {
     { KV_KS_RW | KV_KS_INSERT,
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_blmove[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_blmpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_blpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -2, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_brpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -2, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_brpoplpush[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RW | KV_KS_INSERT,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_bzmpop[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_KEYNUM, 0, 1, 1 },
+};
+
+static const kv_keyspec_t kv_ks_bzpopmax[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -2, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_bzpopmin[] = {
+    { KV_KS_RW | KV_KS_ACCESS | KV_KS_DELETE,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, -2, 1, 0 },
 };
 
 static const kv_keyspec_t kv_ks_copy[] = {
@@ -719,6 +763,286 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
               "*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r\n"
               "type\r\n$6\r\nstring\r\n") },
+    { "blmove", 6, 1, 2, 1,
+      /* flags */
+      KV_RESP("*4\r\n+write\r\n+denyoom\r\n+noscript\r\n"
+              "+blocking\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "+@blocking\r\n*0\r\n*2\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n*6\r\n$5\r\n"
+              "flags\r\n*2\r\n+RW\r\n+insert\r\n$12\r\n"
+              "begin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "index\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+              ":2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\n"
+              "type\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "write list slow blocking", kv_ks_blmove, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$98\r\nPop an element from a list, push it "
+              "to another list and return it; or block until one is availab"
+              "le\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\n"
+              "group\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$4\r\nO(1)\r\n$9\r\narguments\r\n*5\r\n"
+              "*6\r\n$4\r\nname\r\n$6\r\nsource\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$11\r\ndestination\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n*6\r\n$4\r\nname\r\n$9\r\nwherefrom\r\n"
+              "$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$4\r\nleft\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$4\r\nLEFT\r\n*6\r\n$4\r\nname\r\n"
+              "$5\r\nright\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$5\r\nRIGHT\r\n*6\r\n$4\r\n"
+              "name\r\n$7\r\nwhereto\r\n$4\r\ntype\r\n"
+              "$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n"
+              "*6\r\n$4\r\nname\r\n$4\r\nleft\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$4\r\nLEFT\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+              "right\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$5\r\nRIGHT\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\ntimeout\r\n$4\r\ntype\r\n"
+              "$6\r\ndouble\r\n") },
+    { "blmpop", -5, 0, 0, 0,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+blocking\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\nspec\r\n"
+              "*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\n"
+              "firstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n"),
+      "write list slow blocking", kv_ks_blmpop, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$57\r\nPop elements from a list, or block u"
+              "ntil one is available\r\n$5\r\nsince\r\n"
+              "$5\r\n7.0.0\r\n$5\r\ngroup\r\n$4\r\nlist\r\n"
+              "$10\r\ncomplexity\r\n$87\r\nO(N+M) where N is the number of "
+              "provided keys and M is the number of elements returned.\r\n"
+              "$9\r\narguments\r\n*5\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\ntimeout\r\n$4\r\ntype\r\n"
+              "$6\r\ndouble\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+              "numkeys\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "*8\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*6\r\n$4\r\nname\r\n$5\r\nwhere\r\n$4\r\n"
+              "type\r\n$5\r\noneof\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$4\r\nleft\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$4\r\nLEFT\r\n*6\r\n$4\r\nname\r\n"
+              "$5\r\nright\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$5\r\nRIGHT\r\n*8\r\n$4\r\n"
+              "name\r\n$5\r\ncount\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n$5\r\ntoken\r\n$5\r\n"
+              "COUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "blpop", -3, 1, -2, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+noscript\r\n+blocking\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:-2\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "write list slow blocking", kv_ks_blpop, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$75\r\nRemove and get the first element in "
+              "a list, or block until one is available\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nlist\r\n$10\r\ncomplexity\r\n$44\r\n"
+              "O(N) where N is the number of provided keys.\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n6.0.0\r\n"
+              "$59\r\n`timeout` is interpreted as a double instead of an in"
+              "teger.\r\n$9\r\narguments\r\n*2\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*4\r\n$4\r\nname\r\n$7\r\ntimeout\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n") },
+    { "brpop", -3, 1, -2, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+noscript\r\n+blocking\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:-2\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "write list slow blocking", kv_ks_brpop, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$74\r\nRemove and get the last element in a"
+              " list, or block until one is available\r\n"
+              "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+              "$4\r\nlist\r\n$10\r\ncomplexity\r\n$44\r\n"
+              "O(N) where N is the number of provided keys.\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n6.0.0\r\n"
+              "$59\r\n`timeout` is interpreted as a double instead of an in"
+              "teger.\r\n$9\r\narguments\r\n*2\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*4\r\n$4\r\nname\r\n$7\r\ntimeout\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n") },
+    { "brpoplpush", 4, 1, 2, 1,
+      /* flags */
+      KV_RESP("*4\r\n+write\r\n+denyoom\r\n+noscript\r\n"
+              "+blocking\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@list\r\n+@slow\r\n"
+              "+@blocking\r\n*0\r\n*2\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n*6\r\n$5\r\n"
+              "flags\r\n*2\r\n+RW\r\n+insert\r\n$12\r\n"
+              "begin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+              "index\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+              ":2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\n"
+              "type\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "write list slow blocking", kv_ks_brpoplpush, 2,
+      /* docs */ 9,
+      KV_RESP("$7\r\nsummary\r\n$98\r\nPop an element from a list, push it "
+              "to another list and return it; or block until one is availab"
+              "le\r\n$5\r\nsince\r\n$5\r\n2.2.0\r\n$5\r\n"
+              "group\r\n$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+              "$4\r\nO(1)\r\n$9\r\ndoc_flags\r\n*1\r\n"
+              "+deprecated\r\n$16\r\ndeprecated_since\r\n"
+              "$5\r\n6.2.0\r\n$11\r\nreplaced_by\r\n"
+              "$46\r\n`BLMOVE` with the `RIGHT` and `LEFT` arguments\r\n"
+              "$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n6.0.0\r\n"
+              "$59\r\n`timeout` is interpreted as a double instead of an in"
+              "teger.\r\n$9\r\narguments\r\n*3\r\n*6\r\n"
+              "$4\r\nname\r\n$6\r\nsource\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*6\r\n$4\r\nname\r\n$11\r\ndestination\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":1\r\n*4\r\n$4\r\nname\r\n$7\r\ntimeout\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n") },
+    { "bzmpop", -5, 0, 0, 0,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+blocking\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@sortedset\r\n+@slow\r\n"
+              "+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\nspec\r\n"
+              "*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\n"
+              "firstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n"),
+      "write sortedset slow blocking", kv_ks_bzmpop, 1,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$85\r\nRemove and return members with score"
+              "s in a sorted set or block until one is available\r\n"
+              "$5\r\nsince\r\n$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+              "$10\r\nsorted-set\r\n$10\r\ncomplexity\r\n"
+              "$151\r\nO(K) + O(M*log(N)) where K is the number of provided"
+              " keys, N being the number of elements in the sorted set, and"
+              " M being the number of elements popped.\r\n"
+              "$9\r\narguments\r\n*5\r\n*4\r\n$4\r\n"
+              "name\r\n$7\r\ntimeout\r\n$4\r\ntype\r\n"
+              "$6\r\ndouble\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+              "numkeys\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "*8\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*6\r\n$4\r\nname\r\n$5\r\nwhere\r\n$4\r\n"
+              "type\r\n$5\r\noneof\r\n$9\r\narguments\r\n"
+              "*2\r\n*6\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+              "$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n"
+              "token\r\n$3\r\nMIN\r\n*6\r\n$4\r\nname\r\n"
+              "$3\r\nmax\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$3\r\nMAX\r\n*8\r\n$4\r\n"
+              "name\r\n$5\r\ncount\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n$5\r\ntoken\r\n$5\r\n"
+              "COUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n") },
+    { "bzpopmax", -3, 1, -2, 1,
+      /* flags */
+      KV_RESP("*4\r\n+write\r\n+noscript\r\n+blocking\r\n"
+              "+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@sortedset\r\n+@fast\r\n"
+              "+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:-2\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "write sortedset fast blocking", kv_ks_bzpopmax, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$113\r\nRemove and return the member with t"
+              "he highest score from one or more sorted sets, or block unti"
+              "l one is available\r\n$5\r\nsince\r\n"
+              "$5\r\n5.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+              "sorted-set\r\n$10\r\ncomplexity\r\n$64\r\n"
+              "O(log(N)) with N being the number of elements in the sorted "
+              "set.\r\n$7\r\nhistory\r\n*1\r\n*2\r\n"
+              "$5\r\n6.0.0\r\n$59\r\n`timeout` is interpreted as a double i"
+              "nstead of an integer.\r\n$9\r\narguments\r\n"
+              "*2\r\n*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+              "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*4\r\n$4\r\nname\r\n$7\r\ntimeout\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n") },
+    { "bzpopmin", -3, 1, -2, 1,
+      /* flags */
+      KV_RESP("*4\r\n+write\r\n+noscript\r\n+blocking\r\n"
+              "+fast\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*4\r\n+@write\r\n+@sortedset\r\n+@fast\r\n"
+              "+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\n"
+              "flags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+              "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+              "*6\r\n$7\r\nlastkey\r\n:-2\r\n$7\r\nkeystep\r\n"
+              ":1\r\n$5\r\nlimit\r\n:0\r\n"),
+      "write sortedset fast blocking", kv_ks_bzpopmin, 1,
+      /* docs */ 6,
+      KV_RESP("$7\r\nsummary\r\n$112\r\nRemove and return the member with t"
+              "he lowest score from one or more sorted sets, or block until"
+              " one is available\r\n$5\r\nsince\r\n$5\r\n"
+              "5.0.0\r\n$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+              "$10\r\ncomplexity\r\n$64\r\nO(log(N)) with N being the numbe"
+              "r of elements in the sorted set.\r\n$7\r\n"
+              "history\r\n*1\r\n*2\r\n$5\r\n6.0.0\r\n"
+              "$59\r\n`timeout` is interpreted as a double instead of an in"
+              "teger.\r\n$9\r\narguments\r\n*2\r\n*8\r\n"
+              "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
+              "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+              "*4\r\n$4\r\nname\r\n$7\r\ntimeout\r\n"
+              "$4\r\ntype\r\n$6\r\ndouble\r\n") },
     { "client", -2, 0, 0, 0,
       /* flags */
       KV_RESP("*0\r\n"),

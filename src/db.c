@@ -3,9 +3,12 @@
  */
 #include "db.h"
 
+#include "block.h"
+
 #include <time.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "resp.h"
 
 /* Active expiry, after Redis's activeExpireCycle(): sample this many
@@ -325,9 +328,18 @@ void kv_db_unlink_key(kv_db_t *db, kv_key_t *k)
     }
 }
 
+/* A list or sorted set appeared under a key: blocked clients may want it. */
+static void kv_db_added(kv_db_t *db, kv_key_t *k)
+{
+    if ((k->type == KV_TYPE_LIST || k->type == KV_TYPE_ZSET) && db->id >= 0) {
+        kv_block_key_added(db, kv_key_name(k), k->keylen);
+    }
+}
+
 void kv_db_link_key(kv_db_t *db, kv_key_t *k)
 {
     (void) kv_dict_add(&db->dict, &k->de);
+    kv_db_added(db, k);
     if (k->flags & KV_KEY_VOLATILE) {
         if (kv_vol_add(db, k) != KV_OK) {
             /* Out of memory for the index: keep the key without TTL
@@ -383,6 +395,9 @@ static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
         kv_dict_relink(&db->dict, &old->de, &nk->de);
     }
     nk->lru = kv_lru_clock();
+    if (old->type != nk->type) {
+        kv_db_added(db, nk);
+    }
     kv_key_free(old);
     return nk;
 }

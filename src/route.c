@@ -8,6 +8,7 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "block.h"
 #include "worker.h"
 #include "xshard.h"
 
@@ -32,12 +33,17 @@ struct kv_pending_s {
     int nkeys;
     int scan_shard; /* KV_FOLD_SCAN */
     int old_form;   /* KV_FOLD_KILL: CLIENT KILL addr */
+    /* kv_route_call_cb(), kv_route_request(): the reply goes here */
+    kv_route_cb_pt cb;
+    uint64_t cb_arg;
     /* at the target */
     kv_pending_t *tnext;
     int target;
     uint64_t seq;
     uint64_t pos;
 };
+
+int kv_route_nested;
 
 static struct {
     int me, n;
@@ -52,6 +58,9 @@ static struct {
     int cur_from; /* origin of the forwarded command running */
     kv_msg_hdr_t cur_hdr;
     kv_pending_t *xs_pending; /* kv_route_begin_reply() */
+    /* kv_route_call_cb(): the next reply entry made goes to cb */
+    kv_route_cb_pt cap_cb;
+    uint64_t cap_arg;
 } kv_route;
 
 int kv_route_init(int slot, int nslots)
@@ -103,6 +112,30 @@ static void kv_queue_append(kv_client_t *c, kv_pending_t *p)
     c->npending++;
 }
 
+/*
+ * The entry for the reply of c's command: in c's queue, or, while
+ * kv_route_call_cb() runs, handed to its callback instead.
+ */
+static kv_pending_t *kv_reply_entry(kv_client_t *c)
+{
+    kv_pending_t *p;
+
+    if (kv_route.cap_cb == NULL) {
+        p = kv_pending_new(c);
+        if (p != NULL) {
+            kv_queue_append(c, p);
+        }
+        return p;
+    }
+    p = kv_pending_new(NULL);
+    if (p != NULL) {
+        p->cb = kv_route.cap_cb;
+        p->cb_arg = kv_route.cap_arg;
+    }
+    kv_route.cap_cb = NULL;
+    return p;
+}
+
 /* True once nothing refers to p but its owner. */
 static int kv_pending_idle(const kv_pending_t *p)
 {
@@ -150,6 +183,8 @@ void kv_route_client_gone(kv_client_t *c)
     c->npending = 0;
 }
 
+static void kv_pending_finished(kv_pending_t *p);
+
 /* ---- running a command here, capturing its reply --------------------- */
 
 /* Run cmd on c with argv/argc as given, appending the reply to out. */
@@ -174,19 +209,21 @@ static void kv_route_local(kv_client_t *c, const kv_cmd_t *cmd)
 {
     kv_pending_t *p;
 
-    if (c->pend_head == NULL) {
+    if (c->pend_head == NULL && kv_route.cap_cb == NULL) {
         cmd->proc(c);
         return;
     }
     /* Earlier replies are outstanding: this one waits its turn. */
-    p = kv_pending_new(c);
+    p = kv_reply_entry(c);
     if (p == NULL) {
         kv_reply_oom(c);
         return;
     }
     kv_route_capture(c, cmd, c->argc, c->argv, &p->reply);
     p->done = 1;
-    kv_queue_append(c, p);
+    if (p->cb != NULL) {
+        kv_pending_finished(p);
+    }
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -248,13 +285,12 @@ static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
 
 static void kv_route_forward(kv_client_t *c, int target)
 {
-    kv_pending_t *p = kv_pending_new(c);
+    kv_pending_t *p = kv_reply_entry(c);
 
     if (p == NULL) {
         kv_reply_oom(c);
         return;
     }
-    kv_queue_append(c, p);
     kv_route_send(p, target, c->db->id, c->argc, c->argv);
 }
 
@@ -547,6 +583,15 @@ static void kv_pending_finished(kv_pending_t *p)
     if (p->sync) {
         return; /* kv_route_sync() takes it from here */
     }
+    if (p->cb != NULL) {
+        kv_route_cb_pt cb = p->cb;
+        p->cb = NULL;
+        cb(p->cb_arg, p->reply.data, p->reply.len);
+        if (kv_pending_idle(p)) {
+            kv_pending_free(p);
+        }
+        return;
+    }
     if (p->c != NULL) {
         kv_route_drain(p->c);
     } else if (kv_pending_idle(p)) {
@@ -788,6 +833,10 @@ void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
     int shard[KV_ROUTE_MAX_STACK_KEYS], *sh = shard;
     int first, last, step, s0 = -1, multi = 0;
 
+    if (cmd->proc == kv_cmd_blocking) {
+        kv_block_call(c, cmd);
+        return;
+    }
     if (kv_route.n < 2) {
         kv_route_local(c, cmd);
         return;
@@ -878,7 +927,7 @@ void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
 /* ---- messages from other workers -------------------------------------- */
 
 static void kv_route_run_remote(int from, const kv_msg_hdr_t *hdr,
-                                const char *data, size_t len)
+                                const char *data, size_t len, int reply)
 {
     kv_resp_limits_t lim = { LLONG_MAX };
     kv_client_t *rc = &kv_route.remote;
@@ -904,10 +953,11 @@ static void kv_route_run_remote(int from, const kv_msg_hdr_t *hdr,
         kv_cmd_run(rc);
         kv_worker.total_commands++;
     }
-    if (rc->flags & KV_CLIENT_NOREPLY) {
+    if ((rc->flags & KV_CLIENT_NOREPLY) || !reply) {
         rc->flags = KV_CLIENT_FAKE;
         rc->argc = 0;
         rc->argv = NULL;
+        rc->obuf.len = rc->obuf.pos = 0;
         return;
     }
     memset(&rh, 0, sizeof(rh));
@@ -953,8 +1003,10 @@ static void kv_route_reply(int from, const kv_msg_hdr_t *hdr, const char *data,
 void kv_route_message(int from, const kv_msg_hdr_t *hdr, const char *data,
                       size_t len)
 {
-    if (hdr->kind == KV_MSG_REQ) {
-        kv_route_run_remote(from, hdr, data, len);
+    if (hdr->kind == KV_MSG_REQ || hdr->kind == KV_MSG_NOTE) {
+        kv_route_run_remote(from, hdr, data, len, hdr->kind == KV_MSG_REQ);
+        /* The command may have given a blocked client its data. */
+        (void) kv_block_pump();
     } else if (hdr->kind == KV_MSG_REPLY) {
         kv_route_reply(from, hdr, data, len);
     }
@@ -973,6 +1025,7 @@ void kv_route_peer_died(int peer, uint64_t pos)
         }
         kv_pending_complete(p, KV_LOST_REPLY, sizeof(KV_LOST_REPLY) - 1);
     }
+    kv_block_peer_died(peer);
 }
 
 /* ---- INFO ------------------------------------------------------------- */
@@ -1194,6 +1247,7 @@ int kv_route_sync(int target, int db, int argc, kv_str_t *argv, kv_buf_t *out,
     p->sync = 1;
     gen = kv_shard_generation(target);
     kv_route_send(p, target, db, argc, argv);
+    kv_route_nested++;
     while (!p->done) {
         kv_shard_flush();
         if (kv_shard_poll_mask(mask | (1ULL << target)) > 0) {
@@ -1206,10 +1260,12 @@ int kv_route_sync(int target, int db, int argc, kv_str_t *argv, kv_buf_t *out,
             atomic_load(&kv_worker.shm->hdr->slots[target].pid) == 0) {
             /* It stays in the FIFO; the death protocol finishes it. */
             p->sync = 0;
+            kv_route_nested--;
             return KV_ERROR;
         }
         kv_shard_wait(KV_XSHARD_WAIT_MS);
     }
+    kv_route_nested--;
     (void) kv_buf_append(out, p->reply.data, p->reply.len);
     kv_pending_free(p);
     return KV_OK;
@@ -1217,12 +1273,11 @@ int kv_route_sync(int target, int db, int argc, kv_str_t *argv, kv_buf_t *out,
 
 kv_buf_t *kv_route_begin_reply(kv_client_t *c)
 {
-    kv_pending_t *p = kv_pending_new(c);
+    kv_pending_t *p = kv_reply_entry(c);
 
     if (p == NULL) {
         return NULL;
     }
-    kv_queue_append(c, p);
     kv_route.xs_pending = p;
     return &p->reply;
 }
@@ -1234,4 +1289,96 @@ void kv_route_end_reply(kv_client_t *c)
     kv_route.xs_pending = NULL;
     p->done = 1;
     kv_pending_finished(p);
+}
+
+/* ---- replies handed to callbacks, one-way messages (block.c) ---------- */
+
+void kv_route_call_cb(kv_client_t *c, const kv_cmd_t *cmd, int argc,
+                      kv_str_t *argv, kv_route_cb_pt cb, uint64_t arg)
+{
+    static const char err[] = "-ERR internal error: no reply captured\r\n";
+    kv_str_t *sargv = c->argv;
+    int sargc = c->argc;
+
+    c->argv = argv;
+    c->argc = argc;
+    kv_route.cap_cb = cb;
+    kv_route.cap_arg = arg;
+    kv_route_call(c, cmd);
+    c->argv = sargv;
+    c->argc = sargc;
+    if (kv_route.cap_cb != NULL) {
+        /* A path that replied to c directly (none of the commands that
+         * are run this way should take one). */
+        kv_route.cap_cb = NULL;
+        cb(arg, err, sizeof(err) - 1);
+    }
+}
+
+void kv_route_request(int target, int db, int argc, const kv_str_t *argv,
+                      kv_route_cb_pt cb, uint64_t arg)
+{
+    kv_pending_t *p = kv_pending_new(NULL);
+
+    if (p == NULL) {
+        static const char oom[] = "-OOM command not allowed when used "
+                                  "memory > 'maxmemory'.\r\n";
+        cb(arg, oom, sizeof(oom) - 1);
+        return;
+    }
+    p->cb = cb;
+    p->cb_arg = arg;
+    kv_route_send(p, target, db, argc, argv);
+}
+
+int kv_route_note(int target, int db, int argc, const kv_str_t *argv)
+{
+    kv_msg_hdr_t hdr;
+    struct iovec iov;
+
+    kv_route_encode(argc, argv);
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.kind = KV_MSG_NOTE;
+    hdr.db = (uint16_t) db;
+    hdr.origin_gen = kv_route.gen;
+    iov.iov_base = kv_route.scratch.data;
+    iov.iov_len = kv_route.scratch.len;
+    if (kv_shard_send(target, &hdr, &iov, 1, NULL) != KV_OK) {
+        kv_log(KV_LOG_ERR, 0, "cannot send a message to worker %d", target);
+        return KV_ERROR;
+    }
+    return KV_OK;
+}
+
+kv_pending_t *kv_route_hold(kv_client_t *c)
+{
+    kv_pending_t *p = kv_pending_new(c);
+
+    if (p != NULL) {
+        kv_queue_append(c, p);
+    }
+    return p;
+}
+
+void kv_route_fill(kv_pending_t *p, const char *reply, size_t len)
+{
+    p->reply.len = p->reply.pos = 0;
+    if (kv_buf_append(&p->reply, reply, len) != KV_OK) {
+        static const char oom[] = "-OOM command not allowed when used "
+                                  "memory > 'maxmemory'.\r\n";
+        p->reply.len = 0;
+        (void) kv_buf_append(&p->reply, oom, sizeof(oom) - 1);
+    }
+    p->done = 1;
+    kv_pending_finished(p);
+}
+
+void kv_route_abandon(kv_pending_t *p)
+{
+    p->done = 1;
+}
+
+uint32_t kv_route_generation(void)
+{
+    return kv_route.gen;
 }

@@ -88,4 +88,29 @@ void kv_route_reply_now(kv_client_t *c);
 kv_buf_t *kv_route_begin_reply(kv_client_t *c);
 void kv_route_end_reply(kv_client_t *c);
 
+/* ---- for block.c ---- */
+
+/* A reply, handed over instead of queued for a client. */
+typedef void (*kv_route_cb_pt)(uint64_t arg, const char *reply, size_t len);
+/* Run cmd with argv as c's command, wherever its keys live, and give the
+ * reply to cb (now, when every key is here; later otherwise) instead of
+ * c's reply queue. */
+void kv_route_call_cb(kv_client_t *c, const kv_cmd_t *cmd, int argc,
+                      kv_str_t *argv, kv_route_cb_pt cb, uint64_t arg);
+/* Run argv on worker target (not this one); its reply goes to cb (an
+ * error reply if target dies having taken it). */
+void kv_route_request(int target, int db, int argc, const kv_str_t *argv,
+                      kv_route_cb_pt cb, uint64_t arg);
+/* Have worker target run argv, without a reply (KV_MSG_NOTE). */
+int kv_route_note(int target, int db, int argc, const kv_str_t *argv);
+/* A place in c's reply queue, filled later (or abandoned when c goes). */
+kv_pending_t *kv_route_hold(kv_client_t *c);
+void kv_route_fill(kv_pending_t *p, const char *reply, size_t len);
+void kv_route_abandon(kv_pending_t *p);
+/* This worker's generation (kv_shard_generation() of its slot). */
+uint32_t kv_route_generation(void);
+/* > 0 while a synchronous wait serves the rings from inside a command
+ * (kv_route_sync(), a paused shard): nothing may start then. */
+extern int kv_route_nested;
+
 #endif /* KV_ROUTE_H */

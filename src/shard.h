@@ -5,7 +5,9 @@
  * Every ring record carries one fragment of one message:
  *
  *   kv_msg_hdr_t (32 bytes)
- *     kind         KV_MSG_REQ (a command to run) or KV_MSG_REPLY
+ *     kind         KV_MSG_REQ (a command to run), KV_MSG_REPLY, or
+ *                  KV_MSG_NOTE (a command to run that gets no reply:
+ *                  the blocking commands' messages, block.h)
  *     db           the database the command runs in
  *     origin_gen   generation of the requesting worker (see below)
  *     target_gen   generation of the worker that ran it (replies only)
@@ -49,7 +51,7 @@
 #include "ring.h"
 #include "shm.h"
 
-enum { KV_MSG_REQ = 1, KV_MSG_REPLY = 2 };
+enum { KV_MSG_REQ = 1, KV_MSG_REPLY = 2, KV_MSG_NOTE = 3 };
 
 typedef struct {
     uint8_t kind;

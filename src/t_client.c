@@ -10,6 +10,7 @@
 #include "cmd.h"
 
 #include "alloc.h"
+#include "block.h"
 #include "log.h"
 #include "route.h"
 #include "worker.h"
@@ -139,13 +140,14 @@ static void kv_client_info(kv_buf_t *out, kv_client_t *cl)
 
     n = snprintf(
         line, sizeof(line),
-        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=N "
+        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
         "db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu "
         "argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 oll=0 omem=%zu "
         "tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=2\n",
         (unsigned long long) cl->id, cl->addr, cl->laddr, cl->io.fd,
         cl->name ? cl->name : "", (long long) (now - cl->created_ms) / 1000,
-        (long long) (now - cl->last_cmd_ms) / 1000, cl->db ? cl->db->id : 0,
+        (long long) (now - cl->last_cmd_ms) / 1000,
+        kv_block_is_waiting(cl) ? "b" : "N", cl->db ? cl->db->id : 0,
         kv_buf_pending(&cl->qbuf), cl->qbuf.cap - cl->qbuf.len, cl->qbuf.cap,
         cl->obuf.cap, sizeof(*cl) + cl->qbuf.cap + cl->obuf.cap,
         cl->lastcmd ? cl->lastcmd : "NULL");

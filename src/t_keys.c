@@ -9,6 +9,7 @@
 #include "cmd.h"
 
 #include "alloc.h"
+#include "block.h"
 #include "db.h"
 #include "util.h"
 #include "worker.h"
@@ -628,6 +629,7 @@ void kv_cmd_swapdb(kv_client_t *c)
         return;
     }
     kv_db_swap(kv_db_get((int) a), kv_db_get((int) b));
+    kv_block_dbs_swapped((int) a, (int) b);
     /* Clients keep their database number, so they now see the other
      * contents, as in Redis. */
     kv_keyspace_changed(c);

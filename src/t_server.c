@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "db.h"
 #include "log.h"
 #include "worker.h"
@@ -130,10 +131,11 @@ static void kv_info_clients(kv_info_t *info)
                 "maxclients:%d\r\n"
                 "client_recent_max_input_buffer:0\r\n"
                 "client_recent_max_output_buffer:0\r\n"
-                "blocked_clients:0\r\n"
+                "blocked_clients:%lld\r\n"
                 "tracking_clients:0\r\n"
-                "clients_in_timeout_table:0\r\n",
-                kv_worker.nclients, kv_worker.conf.maxclients);
+                "clients_in_timeout_table:%lld\r\n",
+                kv_worker.nclients, kv_worker.conf.maxclients,
+                kv_block_count(0), kv_block_count(1));
 }
 
 static void kv_info_memory(kv_info_t *info)

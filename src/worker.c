@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 
+#include "block.h"
 #include "channel.h"
 #include "db.h"
 #include "log.h"
@@ -335,7 +336,7 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
 
     kv_worker.next_cron_ms = kv_mono_ms();
     for (;;) {
-        int64_t now = kv_mono_ms();
+        int64_t now = kv_mono_ms(), next_block;
         int timeout, work;
 
         if (now >= kv_worker.next_cron_ms) {
@@ -344,6 +345,8 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
         }
         /* Requests and replies from the other workers. */
         work = kv_shard_poll();
+        work += kv_block_pump();
+        next_block = kv_block_timeouts(now);
         kv_clients_flush();
         kv_shard_flush();
         if (kv_worker.stopping) {
@@ -361,7 +364,11 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
             }
         }
         timeout = (int) (kv_worker.next_cron_ms - now);
-        if (timeout < 0 || work > 0 || !kv_shard_prepare_sleep()) {
+        if (next_block >= 0 && next_block < timeout) {
+            timeout = (int) next_block; /* a blocked client's deadline */
+        }
+        if (timeout < 0 || work > 0 || kv_block_has_work() ||
+            kv_worker.write_head != NULL || !kv_shard_prepare_sleep()) {
             timeout = 0;
         }
         if (kv_loop_run_once(&kv_worker.loop, timeout) != KV_OK) {

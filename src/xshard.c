@@ -70,6 +70,7 @@ void kv_cmd_int_pause(kv_client_t *c)
     kv_xs.holder = holder;
     kv_xs.holder_gen = gen;
     kv_xs.paused = 1;
+    kv_route_nested++;
     while (kv_xs.paused) {
         int n;
 
@@ -91,6 +92,7 @@ void kv_cmd_int_pause(kv_client_t *c)
             kv_shard_wait(KV_XSHARD_WAIT_MS);
         }
     }
+    kv_route_nested--;
     kv_xs.paused = 0;
     kv_xs.holder = -1;
     kv_shard_flush();
@@ -209,6 +211,7 @@ static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
         me |= 1u << KV_XS_SLOT_BITS; /* never 0 in the serial part */
     }
     pause[1].len = kv_ll2str(val, me);
+    kv_route_nested++;
     for (;;) {
         uint32_t free_ = 0;
         if (atomic_compare_exchange_strong(lock, &free_, me)) {
@@ -220,6 +223,7 @@ static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
             kv_shard_wait(KV_XSHARD_WAIT_MS);
         }
     }
+    kv_route_nested--;
     t->mask = 0;
     t->failed = 0;
     t->lockval = me;
