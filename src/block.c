@@ -878,7 +878,7 @@ static void kv_block_decide(kv_blocked_t *b)
     if (b->nwait > 0 || b->state == KV_B_CLAIMING) {
         return;
     }
-    if (b->c == NULL) {
+    if (b->c == NULL || (b->c->flags & KV_CLIENT_CLOSING)) {
         kv_block_finish(b, NULL, 0);
         return;
     }
@@ -910,6 +910,121 @@ static int kv_block_nothing(const char *r, size_t len)
            (len == 4 && memcmp(r, "*0\r\n", 4) == 0);
 }
 
+/* ---- giving back what a vanished client was served ------------------ */
+
+/* A RESP2 header of type t at *p: its number; *p moves past it. */
+static int kv_resp_head(const char **p, const char *end, char t,
+                        long long *n)
+{
+    const char *cr = *p < end ? memchr(*p, '\r', (size_t) (end - *p)) : NULL;
+
+    if (cr == NULL || **p != t || cr + 2 > end ||
+        !kv_string2ll(*p + 1, (size_t) (cr - *p - 1), n)) {
+        return KV_ERROR;
+    }
+    *p = cr + 2;
+    return KV_OK;
+}
+
+static int kv_resp_bulk(const char **p, const char *end, kv_str_t *out)
+{
+    long long n;
+
+    if (kv_resp_head(p, end, '$', &n) != KV_OK || n < 0 ||
+        (long long) (end - *p) < n + 2) {
+        return KV_ERROR;
+    }
+    out->p = *p;
+    out->len = (size_t) n;
+    *p += n + 2;
+    return KV_OK;
+}
+
+static void kv_block_ignore_cb(uint64_t arg, const char *reply, size_t len)
+{
+    (void) arg;
+    if (len > 0 && reply[0] == '-') {
+        kv_log(KV_LOG_WARN, 0, "giving back what a disconnected client was "
+               "served failed: %.*s", (int) (len > 2 ? len - 2 : len), reply);
+    }
+}
+
+/*
+ * The claim of a client that disconnected meanwhile popped r: put it back
+ * where it came from (LPUSH / RPUSH in the order that restores the list,
+ * ZADD with its scores), so a disconnect loses nothing. What BLMOVE moved
+ * stays in its destination, as if the client had been served.
+ */
+static void kv_block_give_back(kv_blocked_t *b, const kv_str_t *key,
+                               const char *r, size_t len)
+{
+    const char *p = r, *end = r + len;
+    const kv_bspec_t *spec = b->spec;
+    int left = spec->nb[0] == 'l' || strcmp(spec->nb, "zpopmin") == 0;
+    kv_str_t *argv = NULL, v;
+    long long n = 1, argc = 2;
+    int zset = spec->kind == KV_TYPE_ZSET, ok = 1;
+    const kv_cmd_t *cmd;
+    kv_client_t fake;
+
+    if (spec->shape == KV_BS_MOVE) {
+        return;
+    }
+    if (spec->shape == KV_BS_NUMKEYS) {
+        left = kv_arg_is(&b->argv[b->numkeys_end], zset ? "min" : "left");
+        ok = kv_resp_head(&p, end, '*', &n) == KV_OK && n == 2 &&
+             kv_resp_bulk(&p, end, &v) == KV_OK &&
+             kv_resp_head(&p, end, '*', &n) == KV_OK && n > 0 &&
+             n < (long long) (len / 4);
+    } else if (zset) {
+        p += 4; /* "*2\r\n" */
+    }
+    if (ok) {
+        argv = kv_malloc(sizeof(kv_str_t) * (size_t) (2 + 2 * n));
+    }
+    if (argv == NULL) {
+        kv_log(KV_LOG_ERR, 0, "cannot give back what a disconnected client "
+                              "was served");
+        return;
+    }
+    argv[1] = *key;
+    for (long long i = 0; i < n && ok; i++) {
+        kv_str_t m, score;
+        long long two;
+
+        if (!zset) {
+            /* Popped first goes back last: the list is as it was. */
+            ok = kv_resp_bulk(&p, end, &argv[2 + (n - 1 - i)]) == KV_OK;
+            argc++;
+            continue;
+        }
+        if (spec->shape == KV_BS_NUMKEYS) {
+            ok = kv_resp_head(&p, end, '*', &two) == KV_OK && two == 2;
+        }
+        ok = ok && kv_resp_bulk(&p, end, &m) == KV_OK &&
+             kv_resp_bulk(&p, end, &score) == KV_OK;
+        argv[argc++] = score;
+        argv[argc++] = m;
+    }
+    if (zset) {
+        argv[0].p = "zadd";
+        argv[0].len = 4;
+    } else {
+        argv[0].p = left ? "lpush" : "rpush";
+        argv[0].len = 5;
+    }
+    cmd = kv_cmd_lookup(argv[0].p, argv[0].len);
+    if (ok && cmd != NULL) {
+        memset(&fake, 0, sizeof(fake));
+        fake.io.fd = -1;
+        fake.flags = KV_CLIENT_FAKE;
+        fake.db = kv_db_get(b->db);
+        kv_route_call_cb(&fake, cmd, (int) argc, argv, kv_block_ignore_cb, 0);
+        kv_buf_free(&fake.obuf);
+    }
+    kv_free(argv);
+}
+
 static void kv_block_claimed(kv_blocked_t *b, const char *r, size_t len)
 {
     int i = b->claim;
@@ -922,6 +1037,14 @@ static void kv_block_claimed(kv_blocked_t *b, const char *r, size_t len)
         /* Somebody was quicker: keep our place, try what else we hold. */
         kv_post_release(b->kshard[i], b->db, b->serial, key);
         kv_block_decide(b);
+        return;
+    }
+    if (b->c == NULL || (b->c->flags & KV_CLIENT_CLOSING)) {
+        /* It left while the claim was out: nobody reads the reply. */
+        if (r[0] != '-') {
+            kv_block_give_back(b, key, r, len);
+        }
+        kv_block_finish(b, NULL, 0);
         return;
     }
     if (r[0] != '-' && b->spec->reply != KV_BR_SAME) {
