@@ -738,7 +738,7 @@ static void kv_route_scan(kv_client_t *c, const kv_cmd_t *cmd)
     char num[32];
     int s;
 
-    if (!kv_string2ull(c->argv[1].p, c->argv[1].len, &cursor)) {
+    if (!kv_parse_cursor(c->argv[1].p, c->argv[1].len, &cursor)) {
         kv_route_local(c, cmd); /* replies "invalid cursor" */
         return;
     }

@@ -1039,19 +1039,7 @@ void kv_cmd_hrandfield(kv_client_t *c)
 int kv_scan_value_cursor(kv_client_t *c, const kv_str_t *a,
                          unsigned long long *cursor)
 {
-    char buf[64], *end;
-
-    /* parseScanCursorOrReply(): strtoul() on the C string, so "-1",
-     * "+1", "007" and "" are cursors, " 1" and "1x" are not. */
-    if (a->len >= sizeof(buf)) {
-        kv_reply_error(c, "invalid cursor");
-        return KV_ERROR;
-    }
-    memcpy(buf, a->p, a->len);
-    buf[a->len] = '\0';
-    errno = 0;
-    *cursor = strtoull(buf, &end, 10);
-    if (isspace((unsigned char) buf[0]) || end[0] != '\0' || errno == ERANGE) {
+    if (!kv_parse_cursor(a->p, a->len, cursor)) {
         kv_reply_error(c, "invalid cursor");
         return KV_ERROR;
     }

@@ -385,8 +385,7 @@ void kv_cmd_scan(kv_client_t *c)
     char buf[32];
     size_t mark;
 
-    if (!kv_string2ull(c->argv[1].p, c->argv[1].len, &cursor)) {
-        kv_reply_error(c, "invalid cursor");
+    if (kv_scan_value_cursor(c, &c->argv[1], &cursor) != KV_OK) {
         return;
     }
     if (kv_scan_parse(c, 2, &match, &count, &type) != KV_OK) {

@@ -103,8 +103,22 @@ size_t kv_ld2str(char *buf, size_t len, long double v)
 
 int kv_string2ull(const char *s, size_t len, unsigned long long *out)
 {
-    /* A SCAN cursor is a clean decimal: the strict parser of string2ll. */
     return kv_parse_digits(s, len, ULLONG_MAX, out);
+}
+
+int kv_parse_cursor(const char *s, size_t len, unsigned long long *out)
+{
+    char buf[64], *end;
+
+    if (len >= sizeof(buf)) {
+        return 0;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
+    *out = strtoull(buf, &end, 10);
+    return !isspace((unsigned char) buf[0]) && end[0] == '\0' &&
+           errno != ERANGE;
 }
 
 static int kv_lower(int c, int nocase)

@@ -18,8 +18,12 @@ int kv_string2d(const char *s, size_t len, double *out);
 /* Redis's ld2string(..., LD_STR_HUMAN): "%.17Lf" without trailing zeros,
  * "-0" as "0", inf as "inf"/"-inf". Returns the length, 0 if no room. */
 size_t kv_ld2str(char *buf, size_t len, long double v);
-/* Redis's string2ull() for SCAN cursors. */
+/* A strict unsigned decimal (no sign, no spaces, no leading "+"). */
 int kv_string2ull(const char *s, size_t len, unsigned long long *out);
+/* A SCAN cursor as Redis 7.0 reads one (parseScanCursorOrReply():
+ * strtoull() on the C string): "-1", "+1", "007" and "" are cursors,
+ * " 1", "1x" and values past 2^64-1 are not. */
+int kv_parse_cursor(const char *s, size_t len, unsigned long long *out);
 
 /* Redis's stringmatchlen(): glob with * ? [abc] [^a] [a-z] and \ escapes. */
 int kv_glob_match(const char *pat, size_t plen, const char *s, size_t slen,

@@ -363,8 +363,13 @@ seq(['OBJECT']);
 # Every key a full SCAN iteration returns, sorted and deduplicated; fails
 # on a bad reply or more than 10,000 calls.
 sub scan_all (@opts) {
+    return scan_from('0', @opts);
+}
+
+# The same, starting from $start (another spelling of cursor 0).
+sub scan_from ($start, @opts) {
     return { code => sub ($c) {
-        my ($cursor, %seen) = ('0');
+        my ($cursor, %seen) = ($start);
         for (1 .. 10_000) {
             my $raw = $c->cmd('SCAN', $cursor, @opts);
             my $r = parse($raw);
@@ -398,7 +403,13 @@ add('SCAN with binary keys', (map { ['SET', "b\0\r\n$_", 1] } 1 .. 20),
 add('SCAN in db 3', keys_n(10), [qw(SELECT 3)], keys_n(30, 'db3:'),
     scan_all());
 add('SCAN on one key', [qw(SET only 1)], scan_all());
-for my $bad ([qw(abc)], ['1.5'], ['18446744073709551616'],
+# Redis reads the cursor with strtoull(): these all mean 0.
+for my $zero ('', '00', '+0', '000000000000000000000000', "0\0junk") {
+    add("SCAN from cursor '$zero' over 200 keys", keys_n(200),
+        scan_from($zero));
+}
+for my $bad ([qw(abc)], ['1.5'], ['18446744073709551616'], [' 1'], ['1x'],
+             ['0x1'], ['1 '], ['99999999999999999999'],
              [qw(0 COUNT 0)], [qw(0 COUNT -1)], [qw(0 COUNT abc)],
              [qw(0 MATCH)], [qw(0 COUNT)], [qw(0 FOO)], [qw(0 TYPE)],
              [qw(0 MATCH a FOO)]) {
