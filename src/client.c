@@ -640,6 +640,28 @@ void kv_reply_set_deferred_len(kv_client_t *c, size_t mark, char type,
     kv_reply_insert(c, mark, head, hl);
 }
 
+int kv_reply_too_large(kv_client_t *c, size_t mark)
+{
+    static const char err[] = KV_REPLY_TOO_LARGE;
+
+    if (c->flags & KV_CLIENT_CLOSING) {
+        return 1;
+    }
+    if (c->obuf.len - mark <= (size_t) kv_worker.conf.proto_max_bulk_len) {
+        return 0;
+    }
+    kv_log(KV_LOG_WARN, 0, "client %llu (%s): reply larger than "
+           "proto-max-bulk-len, closing the connection",
+           (unsigned long long) c->id, c->addr);
+    c->obuf.len = mark;
+    kv_reply_raw(c, err, sizeof(err) - 1);
+    kv_buf_shrink(&c->obuf, KV_CLIENT_BUF_KEEP);
+    if (!(c->flags & KV_CLIENT_FAKE)) {
+        c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+    }
+    return 1;
+}
+
 void kv_client_select(kv_client_t *c, int id)
 {
     c->db = kv_db_get(id);

@@ -118,6 +118,19 @@ void kv_reply_set_deferred_len(kv_client_t *c, size_t mark, char type,
 /* Insert raw bytes at mark (an earlier kv_reply_deferred_len()). */
 void kv_reply_insert(kv_client_t *c, size_t mark, const char *p, size_t n);
 
+/*
+ * For replies whose size the client picks (SRANDMEMBER key -1000000000):
+ * true once what was written since mark passes proto-max-bulk-len. The
+ * partial reply is then replaced by an error and a real client's
+ * connection closes after it (Redis would build the reply whatever its
+ * size). Callers check every few hundred elements and stop on true.
+ */
+int kv_reply_too_large(kv_client_t *c, size_t mark);
+#define KV_REPLY_TOO_LARGE                                                     \
+    "-ERR reply too large: it would pass proto-max-bulk-len, closing the "    \
+    "connection\r\n"
+
+
 /* SELECT */
 void kv_client_select(kv_client_t *c, int id);
 

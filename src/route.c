@@ -161,6 +161,11 @@ void kv_route_drain(kv_client_t *c)
         }
         c->npending--;
         kv_reply_raw(c, p->reply.data, p->reply.len);
+        if (p->reply.len == sizeof(KV_REPLY_TOO_LARGE) - 1 &&
+            memcmp(p->reply.data, KV_REPLY_TOO_LARGE, p->reply.len) == 0) {
+            /* Another shard refused to build it: close, as it would. */
+            c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+        }
         kv_pending_free(p);
     }
     kv_client_output_changed(c);

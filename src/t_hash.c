@@ -961,27 +961,22 @@ static void kv_hrandfield_count(kv_client_t *c, long long l, int withvalues)
         return;
     }
     if (l < 0 || count == 1) {
+        size_t mark = kv_reply_deferred_len(c);
         kv_reply_array(c, (long long) count * (withvalues ? 2 : 1));
-        if (k->enc == KV_HASH_LISTPACK) {
-            /* Walking a listpack per pick would be quadratic. */
-            all = kv_hash_all(k, &n);
-            if (all == NULL) {
-                while (count-- > 0) {
-                    kv_hash_random(k, &p);
-                    kv_hash_reply_pick(c, &p, withvalues);
-                }
-                return;
-            }
-            while (count-- > 0) {
-                kv_hash_reply_pick(c, &all[kv_random64() % n], withvalues);
-            }
-            kv_free(all);
-            return;
-        }
+        /* Walking a listpack per pick would be quadratic. */
+        all = k->enc == KV_HASH_LISTPACK ? kv_hash_all(k, &n) : NULL;
         while (count-- > 0) {
-            kv_hash_random(k, &p);
-            kv_hash_reply_pick(c, &p, withvalues);
+            if ((count & 255) == 0 && kv_reply_too_large(c, mark)) {
+                break;
+            }
+            if (all != NULL) {
+                kv_hash_reply_pick(c, &all[kv_random64() % n], withvalues);
+            } else {
+                kv_hash_random(k, &p);
+                kv_hash_reply_pick(c, &p, withvalues);
+            }
         }
+        kv_free(all);
         return;
     }
     all = kv_hash_all(k, &n);

@@ -825,10 +825,12 @@ static void kv_srandmember_count(kv_client_t *c)
     kv_set_load(&s, k);
     size = kv_set_size(&s);
     if (!uniq || count == 1) {
+        size_t mark = kv_reply_deferred_len(c);
         kv_reply_array(c, (long long) count);
-        /* A huge count fills memory until the client is closed for it,
-         * as in Redis; then stop drawing. */
-        while (count-- > 0 && !(c->flags & KV_CLIENT_CLOSING)) {
+        while (count-- > 0) {
+            if ((count & 255) == 0 && kv_reply_too_large(c, mark)) {
+                return;
+            }
             kv_set_random(&s, &e);
             kv_set_reply_elem(c, &e);
         }

@@ -1112,8 +1112,12 @@ static void kv_zrandmember_count(kv_client_t *c, long long l, int withscores)
         return;
     }
     if (l < 0 || count == 1) {
+        size_t mark = kv_reply_deferred_len(c);
         kv_reply_array(c, (long long) count * (withscores ? 2 : 1));
         while (count-- > 0) {
+            if ((count & 255) == 0 && kv_reply_too_large(c, mark)) {
+                break;
+            }
             kv_zrand_reply(c, &all[kv_random64() % n], withscores);
         }
     } else if (count >= size) {

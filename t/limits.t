@@ -78,6 +78,43 @@ safety_alarm(120);
 }
 
 {
+    # Replies whose size the client picks (a huge negative count) stop at
+    # proto-max-bulk-len: an error, then the connection closes; keys on
+    # another worker get the error too. The server's memory stays small.
+    my $k = Kevyd->new(conf => { 'worker-processes' => 2,
+                                 'proto-max-bulk-len' => '1mb' })->start;
+    my $c = $k->conn;
+    my $err = "-ERR reply too large: it would pass proto-max-bulk-len, "
+            . "closing the connection\r\n";
+    for my $t (['SADD', 'SRANDMEMBER', []], ['HSET', 'HRANDFIELD', [1]],
+               ['HSET', 'HRANDFIELD', [1], 'WITHVALUES'],
+               ['ZADD', 'ZRANDMEMBER', [1], 'WITHSCORES']) {
+        my ($add, $rand, $extra, @opt) = @$t;
+        for my $key (map { "$rand:$_" } 1 .. 4) {   # over both workers
+            my $c = $k->conn;
+            my @args = $add eq 'ZADD' ? (1, 'm') : ('m', @$extra);
+            $c->cmd($add, $key, @args);
+            # Well under the limit: served in full.
+            my $r = $c->cmd($rand, $key, -1000, @opt);
+            like($r, qr/^\*\d+\r\n/, "$rand -1000 @opt is served");
+            is($c->cmd($rand, $key, '-10000000000000', @opt), $err,
+               "$rand -10^13 @opt: refused");
+        }
+    }
+    is($c->cmd('SADD', 's', 'x'), ":1\r\n", 'another connection');
+    is($c->cmd('SRANDMEMBER', 's', '-10000000000000'), $err, 'refused');
+    ok(!defined $c->read_reply && $c->{eof}, '... and closed');
+    my $rss = 0;
+    for my $pid (values %{ $k->worker_pids }) {
+        my ($kb) = (Kevyd::read_file("/proc/$pid/status") // '')
+            =~ /^VmRSS:\s+(\d+)/m;
+        $rss = $kb if ($kb // 0) > $rss;
+    }
+    cmp_ok($rss, '<', 200 * 1024, "largest worker RSS $rss kB");
+    is($k->conn->cmd('PING'), "+PONG\r\n", 'still serving');
+}
+
+{
     # CLIENT KILL reaches clients of every worker; ids are server-wide.
     my $k = Kevyd->new(conf => { 'worker-processes' => 2 })->start;
     my @c = map { $k->conn } 1 .. 6;
