@@ -478,6 +478,17 @@ void kv_shard_bell_drain(void)
     }
 }
 
+void kv_shard_kick(int target)
+{
+    uint64_t one = 1;
+
+    if (write(kv_shard.shm->eventfd[target], &one, sizeof(one)) < 0 &&
+        errno != EAGAIN) {
+        kv_log(KV_LOG_ALERT, errno, "write() to the eventfd of worker %d "
+               "failed", target);
+    }
+}
+
 void kv_shard_wait(int ms)
 {
     struct pollfd pfd;

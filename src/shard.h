@@ -100,6 +100,9 @@ int kv_shard_poll(void);
 int kv_shard_poll_mask(uint64_t mask);
 /* Sleep until the doorbell rings or ms pass (nested waits of xshard.c). */
 void kv_shard_wait(int ms);
+/* Make worker target's next (or current) kv_shard_wait() or loop wait
+ * return, whether or not it sleeps now (a write to its eventfd). */
+void kv_shard_kick(int target);
 /* 1 when the loop may sleep: no backlog to flush. Sets the sleeping flag
  * and re-checks the rings; 0 means "do not sleep, work arrived". */
 int kv_shard_prepare_sleep(void);

@@ -79,6 +79,8 @@ typedef struct {
     uint64_t ring_size;
     /* the cross-shard lock of xshard.h: 0 free, slot + 1 held */
     _Atomic uint32_t xlock;
+    /* bit i: worker i waits for xlock (its holder kicks them on release) */
+    _Atomic uint64_t xlock_waiters;
     /* the last client id handed out, by any worker */
     _Atomic uint64_t next_client_id;
 

@@ -217,10 +217,15 @@ static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
         if (atomic_compare_exchange_strong(lock, &free_, me)) {
             break;
         }
-        /* Keep serving others meanwhile: the holder may want to pause us. */
+        /* Keep serving others meanwhile: the holder may want to pause us.
+         * Its release kicks us (xlock_waiters); the timeout is a net. */
         kv_shard_flush();
         if (kv_shard_poll() == 0) {
-            kv_shard_wait(KV_XSHARD_WAIT_MS);
+            atomic_fetch_or(&kv_worker.shm->hdr->xlock_waiters,
+                            1ULL << kv_worker.slot);
+            if (atomic_load(lock) != 0) {
+                kv_shard_wait(KV_XSHARD_WAIT_MS);
+            }
         }
     }
     kv_route_nested--;
@@ -261,7 +266,16 @@ static void kv_xs_end(kv_xs_txn_t *t)
     {
         /* Only our own taking of the lock is ours to release. */
         uint32_t held = t->lockval;
-        (void) atomic_compare_exchange_strong(kv_xshard_lock(), &held, 0);
+        uint64_t waiters;
+
+        if (atomic_compare_exchange_strong(kv_xshard_lock(), &held, 0)) {
+            waiters = atomic_exchange(&kv_worker.shm->hdr->xlock_waiters, 0);
+            for (int s = 0; s < kv_worker.nslots; s++) {
+                if (waiters & (1ULL << s)) {
+                    kv_shard_kick(s);
+                }
+            }
+        }
     }
 }
 
