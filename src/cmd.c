@@ -204,6 +204,10 @@ const kv_cmd_t kv_commands[] = {
     {"smismember", -3, R | F, 1, 1, 1, kv_cmd_smismember, NULL,
      "smismember", 0},
     {"smove", 4, W | F, 1, 2, 1, kv_cmd_smove, NULL, "smove", 0},
+    {"sort", -2, W | M | KV_CMD_MOVABLEKEYS, 1, 1, 1, kv_cmd_sort, NULL,
+     "sort", 0},
+    {"sort_ro", -2, R | KV_CMD_MOVABLEKEYS, 1, 1, 1, kv_cmd_sort_ro, NULL,
+     "sort_ro", 0},
     {"spop", -2, W | F, 1, 1, 1, kv_cmd_spop, NULL, "spop", 0},
     {"srandmember", -2, R, 1, 1, 1, kv_cmd_srandmember, NULL,
      "srandmember", 0},
@@ -418,6 +422,7 @@ static const kv_cmd_t kv_internal_commands[] = {
       0 },
     { "@resume", 1, 0, 0, 0, 0, kv_cmd_int_resume, NULL, "@resume", 0 },
     { "@dump", 2, 0, 0, 0, 0, kv_cmd_int_dump, NULL, "@dump", 0 },
+    { "@mdump", -2, 0, 0, 0, 0, kv_cmd_int_mdump, NULL, "@mdump", 0 },
     { "@restore", 5, KV_CMD_WRITE, 0, 0, 0, kv_cmd_int_restore, NULL,
       "@restore", 0 },
     KV_CMD_END
