@@ -28,6 +28,8 @@
 #define A KV_CMD_ADMIN
 #define L KV_CMD_LOADING
 #define S KV_CMD_STALE
+#define B KV_CMD_BLOCKING
+#define N KV_CMD_NOSCRIPT
 
 static const kv_cmd_t kv_command_subcommands[] = {
     {"count", 2, L | S, 0, 0, 0, kv_cmd_command_count, NULL,
@@ -88,21 +90,18 @@ static const kv_cmd_t kv_object_subcommands[] = {
  * Key positions follow Redis's legacy (first, last, step) triple. */
 const kv_cmd_t kv_commands[] = {
     {"append", 3, W | M | F, 1, 1, 1, kv_cmd_append, NULL, "append", 0},
-    {"blmove", 6, W | M | KV_CMD_BLOCKING, 1, 2, 1, kv_cmd_blocking, NULL,
-     "blmove", 0},
-    {"blmpop", -5, W | KV_CMD_BLOCKING | KV_CMD_MOVABLEKEYS, 0, 0, 0,
-     kv_cmd_blocking, NULL, "blmpop", 0},
-    {"blpop", -3, W | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
-     "blpop", 0},
-    {"brpop", -3, W | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
-     "brpop", 0},
-    {"brpoplpush", 4, W | M | KV_CMD_BLOCKING, 1, 2, 1, kv_cmd_blocking,
-     NULL, "brpoplpush", 0},
-    {"bzmpop", -5, W | KV_CMD_BLOCKING | KV_CMD_MOVABLEKEYS, 0, 0, 0,
-     kv_cmd_blocking, NULL, "bzmpop", 0},
-    {"bzpopmax", -3, W | F | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
+    {"blmove", 6, W | M | N | B, 1, 2, 1, kv_cmd_blocking, NULL, "blmove", 0},
+    {"blmpop", -5, W | B | KV_CMD_MOVABLEKEYS, 0, 0, 0, kv_cmd_blocking, NULL,
+     "blmpop", 0},
+    {"blpop", -3, W | N | B, 1, -2, 1, kv_cmd_blocking, NULL, "blpop", 0},
+    {"brpop", -3, W | N | B, 1, -2, 1, kv_cmd_blocking, NULL, "brpop", 0},
+    {"brpoplpush", 4, W | M | N | B, 1, 2, 1, kv_cmd_blocking, NULL,
+     "brpoplpush", 0},
+    {"bzmpop", -5, W | B | KV_CMD_MOVABLEKEYS, 0, 0, 0, kv_cmd_blocking, NULL,
+     "bzmpop", 0},
+    {"bzpopmax", -3, W | F | N | B, 1, -2, 1, kv_cmd_blocking, NULL,
      "bzpopmax", 0},
-    {"bzpopmin", -3, W | F | KV_CMD_BLOCKING, 1, -2, 1, kv_cmd_blocking, NULL,
+    {"bzpopmin", -3, W | F | N | B, 1, -2, 1, kv_cmd_blocking, NULL,
      "bzpopmin", 0},
     {"client", -2, 0, 0, 0, 0, NULL, kv_client_subcommands, "client", 0},
     {"command", -1, L | S, 0, 0, 0, kv_cmd_command,
@@ -221,6 +220,10 @@ const kv_cmd_t kv_commands[] = {
     {"smismember", -3, R | F, 1, 1, 1, kv_cmd_smismember, NULL,
      "smismember", 0},
     {"smove", 4, W | F, 1, 2, 1, kv_cmd_smove, NULL, "smove", 0},
+    {"sort", -2, W | M | KV_CMD_MOVABLEKEYS, 1, 1, 1, kv_cmd_sort, NULL,
+     "sort", 0},
+    {"sort_ro", -2, R | KV_CMD_MOVABLEKEYS, 1, 1, 1, kv_cmd_sort_ro, NULL,
+     "sort_ro", 0},
     {"spop", -2, W | F, 1, 1, 1, kv_cmd_spop, NULL, "spop", 0},
     {"srandmember", -2, R, 1, 1, 1, kv_cmd_srandmember, NULL,
      "srandmember", 0},
@@ -296,6 +299,8 @@ const kv_cmd_t kv_commands[] = {
 #undef A
 #undef L
 #undef S
+#undef B
+#undef N
 /* clang-format on */
 
 const size_t kv_ncommands = KV_ARRAY_LEN(kv_commands);
@@ -435,6 +440,7 @@ static const kv_cmd_t kv_internal_commands[] = {
       0 },
     { "@resume", 1, 0, 0, 0, 0, kv_cmd_int_resume, NULL, "@resume", 0 },
     { "@dump", 2, 0, 0, 0, 0, kv_cmd_int_dump, NULL, "@dump", 0 },
+    { "@mdump", -2, 0, 0, 0, 0, kv_cmd_int_mdump, NULL, "@mdump", 0 },
     { "@restore", 5, KV_CMD_WRITE, 0, 0, 0, kv_cmd_int_restore, NULL,
       "@restore", 0 },
     { "@breg", -4, 0, 0, 0, 0, kv_cmd_int_breg, NULL, "@breg", 0 },

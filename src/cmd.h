@@ -239,6 +239,11 @@ int kv_scan_value_match(const kv_str_t *match, const char *p, size_t len);
 void kv_scan_value_reply_head(kv_client_t *c, unsigned long long cursor,
                               long long n);
 
+/* A field's value in a hash key: 1 found (*v, *vl set, valid while the
+ * hash is unchanged), 0 not. (t_hash.c) */
+int kv_hash_get(const kv_key_t *k, const char *f, size_t fl, const char **v,
+                size_t *vl);
+
 /* handlers (t_set.c) */
 void kv_cmd_sadd(kv_client_t *c);
 void kv_cmd_srem(kv_client_t *c);
@@ -291,6 +296,41 @@ void kv_cmd_zinterstore(kv_client_t *c);
 void kv_cmd_zdiffstore(kv_client_t *c);
 void kv_cmd_zintercard(kv_client_t *c);
 void kv_cmd_zscan(kv_client_t *c);
+
+/* handlers (t_sort.c) */
+void kv_cmd_sort(kv_client_t *c);
+void kv_cmd_sort_ro(kv_client_t *c);
+
+/* SORT's options as its handler parses them, for the router and the
+ * cross-shard path: the patterns and the destination point into argv. */
+typedef struct {
+    int desc, alpha;
+    int dontsort; /* a BY without '*' */
+    long long limit_start, limit_count;
+    const kv_str_t *by;    /* the last BY, or NULL */
+    const kv_str_t *store; /* the last STORE, or NULL */
+    const kv_str_t **gets; /* the GET patterns, in order */
+    int ngets;
+} kv_sort_args_t;
+
+/* Parse argv (argv[1] is the key); KV_ERROR with the error to reply in
+ * *err. Free with kv_sort_args_free() (also after KV_ERROR: a no-op). */
+int kv_sort_parse(const kv_str_t *argv, int argc, int readonly,
+                  kv_sort_args_t *a, const char **err);
+void kv_sort_args_free(kv_sort_args_t *a);
+/* The patterns through which SORT reads keys (a BY it sorts by, the GETs
+ * but "#" and those without '*'), into pats (room for ngets + 1); their
+ * number. */
+int kv_sort_reads_keys(const kv_sort_args_t *a, const kv_str_t **pats);
+/* The hash slot of every key a reading pattern names, when its {tag}
+ * fixes it (as in "{user}:weight_*"), else -1. */
+int kv_sort_pattern_slot(const kv_str_t *p);
+/* Every key the reading patterns name for the elements of the list, set
+ * or sorted set at key in db (duplicates included), to emit; nothing for
+ * a missing key or another type. Stops at emit's first KV_ERROR. */
+typedef int (*kv_sort_key_pt)(const char *key, size_t len, void *arg);
+int kv_sort_keys(kv_db_t *db, const kv_str_t *key, const kv_sort_args_t *a,
+                 kv_sort_key_pt emit, void *arg);
 
 /* handlers (t_keys.c) */
 void kv_cmd_del(kv_client_t *c);

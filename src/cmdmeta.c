@@ -8,7 +8,7 @@
  *
  *     perl tools/gen-cmdmeta.pl
  *
- * Commands (174):
+ * Commands (176):
  * append blmove blmpop blpop brpop brpoplpush bzmpop bzpopmax bzpopmin
  * client client|getname client|help client|id client|info client|kill
  * client|list client|no-evict client|setname command command|count
@@ -24,12 +24,13 @@
  * pexpiretime ping psetex pttl quit randomkey rename renamenx reset rpop
  * rpoplpush rpush rpushx sadd scan scard sdiff sdiffstore select set setex
  * setnx setrange shutdown sinter sintercard sinterstore sismember smembers
- * smismember smove spop srandmember srem sscan strlen substr sunion
- * sunionstore swapdb time touch ttl type unlink zadd zcard zcount zdiff
- * zdiffstore zincrby zinter zintercard zinterstore zlexcount zmpop zmscore
- * zpopmax zpopmin zrandmember zrange zrangebylex zrangebyscore zrangestore
- * zrank zrem zremrangebylex zremrangebyrank zremrangebyscore zrevrange
- * zrevrangebylex zrevrangebyscore zrevrank zscan zscore zunion zunionstore
+ * smismember smove sort sort_ro spop srandmember srem sscan strlen substr
+ * sunion sunionstore swapdb time touch ttl type unlink zadd zcard zcount
+ * zdiff zdiffstore zincrby zinter zintercard zinterstore zlexcount zmpop
+ * zmscore zpopmax zpopmin zrandmember zrange zrangebylex zrangebyscore
+ * zrangestore zrank zrem zremrangebylex zremrangebyrank zremrangebyscore
+ * zrevrange zrevrangebylex zrevrangebyscore zrevrank zscan zscore zunion
+ * zunionstore
  */
 #include "cmdmeta.h"
 
@@ -503,6 +504,22 @@ static const kv_keyspec_t kv_ks_smove[] = {
       KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
     { KV_KS_RW | KV_KS_INSERT,
       KV_KS_BS_INDEX, 2, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sort[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_UNKNOWN, 0, NULL, KV_KS_FK_UNKNOWN, 0, 0, 0 },
+    { KV_KS_OW | KV_KS_UPDATE,
+      KV_KS_BS_UNKNOWN, 0, NULL, KV_KS_FK_UNKNOWN, 0, 0, 0 },
+};
+
+static const kv_keyspec_t kv_ks_sort_ro[] = {
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_INDEX, 1, NULL, KV_KS_FK_RANGE, 0, 1, 0 },
+    { KV_KS_RO | KV_KS_ACCESS,
+      KV_KS_BS_UNKNOWN, 0, NULL, KV_KS_FK_UNKNOWN, 0, 0, 0 },
 };
 
 static const kv_keyspec_t kv_ks_spop[] = {
@@ -4047,6 +4064,137 @@ const kv_cmdmeta_t kv_cmdmeta[] = {
               "$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
               ":1\r\n*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
               "$4\r\ntype\r\n$6\r\nstring\r\n") },
+    { "sort", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*6\r\n+@write\r\n+@set\r\n+@sortedset\r\n"
+              "+@list\r\n+@slow\r\n+@dangerous\r\n*0\r\n"
+              "*3\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*8\r\n$5\r\nnotes\r\n$120\r\nFor the optional BY/GET k"
+              "eyword. It is marked 'unknown' because the key names derive "
+              "from the content of the key we sort\r\n"
+              "$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$7\r\nunknown\r\n$4\r\nspec\r\n*0\r\n"
+              "$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n"
+              "$7\r\nunknown\r\n$4\r\nspec\r\n*0\r\n"
+              "*8\r\n$5\r\nnotes\r\n$116\r\nFor the optional STORE keyword."
+              " It is marked 'unknown' because the keyword can appear anywh"
+              "ere in the argument array\r\n$5\r\nflags\r\n"
+              "*2\r\n+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+              "*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+              "$4\r\nspec\r\n*0\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+              "$4\r\nspec\r\n*0\r\n"),
+      "write set sortedset list slow dangerous", kv_ks_sort, 3,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$46\r\nSort the elements in a list, set or "
+              "sorted set\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+              "$5\r\ngroup\r\n$7\r\ngeneric\r\n$10\r\n"
+              "complexity\r\n$168\r\nO(N+M*log(M)) where N is the number of"
+              " elements in the list or set to sort, and M the number of re"
+              "turned elements. When the elements are not sorted, complexit"
+              "y is O(N).\r\n$9\r\narguments\r\n*7\r\n"
+              "*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
+              "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+              ":0\r\n*10\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+              "$4\r\ntype\r\n$7\r\npattern\r\n$14\r\n"
+              "key_spec_index\r\n:1\r\n$5\r\ntoken\r\n"
+              "$2\r\nBY\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*10\r\n$4\r\nname\r\n$12\r\noffset_count\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\ntoken\r\n"
+              "$5\r\nLIMIT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "$9\r\narguments\r\n*2\r\n*4\r\n$4\r\n"
+              "name\r\n$6\r\noffset\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*4\r\n$4\r\nname\r\n"
+              "$5\r\ncount\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "*10\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+              "$4\r\ntype\r\n$7\r\npattern\r\n$14\r\n"
+              "key_spec_index\r\n:1\r\n$5\r\ntoken\r\n"
+              "$3\r\nGET\r\n$5\r\nflags\r\n*3\r\n+optional\r\n"
+              "+multiple\r\n+multiple_token\r\n*8\r\n"
+              "$4\r\nname\r\n$5\r\norder\r\n$4\r\ntype\r\n"
+              "$5\r\noneof\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nasc\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$3\r\nASC\r\n"
+              "*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$4\r\nDESC\r\n*8\r\n$4\r\nname\r\n$7\r\n"
+              "sorting\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$5\r\nALPHA\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n*10\r\n$4\r\nname\r\n"
+              "$11\r\ndestination\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:2\r\n"
+              "$5\r\ntoken\r\n$5\r\nSTORE\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n") },
+    { "sort_ro", -2, 1, 1, 1,
+      /* flags */
+      KV_RESP("*2\r\n+readonly\r\n+movablekeys\r\n"),
+      /* ACL categories, tips, key specs */
+      KV_RESP("*6\r\n+@read\r\n+@set\r\n+@sortedset\r\n"
+              "+@list\r\n+@slow\r\n+@dangerous\r\n*0\r\n"
+              "*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n"
+              "+access\r\n$12\r\nbegin_search\r\n*4\r\n"
+              "$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+              "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+              "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+              "spec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n"
+              "$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n"
+              ":0\r\n*8\r\n$5\r\nnotes\r\n$120\r\nFor the optional BY/GET k"
+              "eyword. It is marked 'unknown' because the key names derive "
+              "from the content of the key we sort\r\n"
+              "$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n"
+              "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+              "$7\r\nunknown\r\n$4\r\nspec\r\n*0\r\n"
+              "$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n"
+              "$7\r\nunknown\r\n$4\r\nspec\r\n*0\r\n"),
+      "read set sortedset list slow dangerous", kv_ks_sort_ro, 2,
+      /* docs */ 5,
+      KV_RESP("$7\r\nsummary\r\n$74\r\nSort the elements in a list, set or "
+              "sorted set. Read-only variant of SORT.\r\n"
+              "$5\r\nsince\r\n$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+              "$7\r\ngeneric\r\n$10\r\ncomplexity\r\n"
+              "$168\r\nO(N+M*log(M)) where N is the number of elements in t"
+              "he list or set to sort, and M the number of returned element"
+              "s. When the elements are not sorted, complexity is O(N).\r\n"
+              "$9\r\narguments\r\n*6\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+              "key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+              "*10\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+              "$4\r\ntype\r\n$7\r\npattern\r\n$14\r\n"
+              "key_spec_index\r\n:1\r\n$5\r\ntoken\r\n"
+              "$2\r\nBY\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "*10\r\n$4\r\nname\r\n$12\r\noffset_count\r\n"
+              "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\ntoken\r\n"
+              "$5\r\nLIMIT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "$9\r\narguments\r\n*2\r\n*4\r\n$4\r\n"
+              "name\r\n$6\r\noffset\r\n$4\r\ntype\r\n"
+              "$7\r\ninteger\r\n*4\r\n$4\r\nname\r\n"
+              "$5\r\ncount\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"
+              "*10\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+              "$4\r\ntype\r\n$7\r\npattern\r\n$14\r\n"
+              "key_spec_index\r\n:1\r\n$5\r\ntoken\r\n"
+              "$3\r\nGET\r\n$5\r\nflags\r\n*3\r\n+optional\r\n"
+              "+multiple\r\n+multiple_token\r\n*8\r\n"
+              "$4\r\nname\r\n$5\r\norder\r\n$4\r\ntype\r\n"
+              "$5\r\noneof\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+              "$9\r\narguments\r\n*2\r\n*6\r\n$4\r\n"
+              "name\r\n$3\r\nasc\r\n$4\r\ntype\r\n$10\r\n"
+              "pure-token\r\n$5\r\ntoken\r\n$3\r\nASC\r\n"
+              "*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n$4\r\n"
+              "type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+              "$4\r\nDESC\r\n*8\r\n$4\r\nname\r\n$7\r\n"
+              "sorting\r\n$4\r\ntype\r\n$10\r\npure-token\r\n"
+              "$5\r\ntoken\r\n$5\r\nALPHA\r\n$5\r\nflags\r\n"
+              "*1\r\n+optional\r\n") },
     { "spop", -2, 1, 1, 1,
       /* flags */
       KV_RESP("*2\r\n+write\r\n+fast\r\n"),

@@ -4,6 +4,7 @@
  */
 #include "kevyd.h"
 
+#include <locale.h>
 #include <signal.h>
 #include <time.h>
 
@@ -130,6 +131,9 @@ int main(int argc, char **argv)
     char err[KV_CONF_ERR_MAX];
     char **av = kv_proc_title_init(argc, argv);
 
+    /* SORT ... ALPHA collates as Redis does: strcoll() in the locale of
+     * the environment (Redis's main() makes the same call). */
+    (void) setlocale(LC_COLLATE, "");
     if (kv_args_parse(&args, argc, av, err, sizeof(err)) != KV_OK) {
         fprintf(stderr, KV_NAME ": %s\n", err);
         return 1;

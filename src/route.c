@@ -833,6 +833,51 @@ static void kv_route_movable(kv_client_t *c, const kv_cmd_t *cmd)
     kv_free(pos);
 }
 
+/*
+ * SORT and SORT_RO: the key to sort, the STORE destination, and the keys
+ * its BY and GET patterns name for the elements, which are only known
+ * once the elements are read. When every one of them is known to be on
+ * the key's shard (no such pattern, or one whose {tag} fixes its keys
+ * there) SORT runs there as usual; otherwise xshard.c runs it atomically
+ * over every shard. Arguments SORT rejects are rejected here.
+ */
+static void kv_route_sort(kv_client_t *c, const kv_cmd_t *cmd)
+{
+    const kv_str_t **pats;
+    kv_sort_args_t a;
+    const char *err;
+    int s0, npats, spread;
+
+    if (kv_sort_parse(c->argv, c->argc, cmd->proc == kv_cmd_sort_ro, &a,
+                      &err) != KV_OK) {
+        kv_route_local(c, cmd);
+        return;
+    }
+    s0 = kv_key_shard(c->argv[1].p, c->argv[1].len, kv_route.n);
+    spread = a.store != NULL &&
+             kv_key_shard(a.store->p, a.store->len, kv_route.n) != s0;
+    pats = kv_malloc(sizeof(*pats) * (size_t) (a.ngets + 1));
+    if (pats == NULL) {
+        kv_sort_args_free(&a);
+        kv_reply_oom(c);
+        return;
+    }
+    npats = kv_sort_reads_keys(&a, pats);
+    for (int i = 0; i < npats && !spread; i++) {
+        int slot = kv_sort_pattern_slot(pats[i]);
+        spread = slot < 0 || kv_slot_shard((unsigned) slot, kv_route.n) != s0;
+    }
+    kv_free(pats);
+    kv_sort_args_free(&a);
+    if (spread) {
+        kv_xshard_sort(c, cmd);
+    } else if (s0 == kv_route.me) {
+        kv_route_local(c, cmd);
+    } else {
+        kv_route_forward(c, s0);
+    }
+}
+
 void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
 {
     int shard[KV_ROUTE_MAX_STACK_KEYS], *sh = shard;
@@ -867,6 +912,10 @@ void kv_route_call(kv_client_t *c, const kv_cmd_t *cmd)
         return;
     default:
         break;
+    }
+    if (cmd->proc == kv_cmd_sort || cmd->proc == kv_cmd_sort_ro) {
+        kv_route_sort(c, cmd);
+        return;
     }
     if (cmd->flags & KV_CMD_MOVABLEKEYS) {
         kv_route_movable(c, cmd);

@@ -429,6 +429,46 @@ static int kv_command_keys_set(const kv_str_t *argv, int argc,
     return 1;
 }
 
+/*
+ * SORT: Redis's sortGetKeys(). The key, then the destination of the last
+ * STORE that has an argument after it. LIMIT skips two arguments, GET and
+ * BY one, but STORE none: "SORT k STORE get STORE d" names "get" here,
+ * while the command itself stores into "d" (the router parses SORT as the
+ * command does, kv_sort_parse()).
+ */
+static int kv_command_keys_sort(const kv_str_t *argv, int argc,
+                                kv_keyref_t *keys)
+{
+    int n = 1;
+
+    keys[0].pos = 1;
+    keys[0].flags = KV_KS_RO | KV_KS_ACCESS;
+    for (int i = 2; i < argc; i++) {
+        if (kv_command_opt_is(&argv[i], "limit")) {
+            i += 2;
+        } else if (kv_command_opt_is(&argv[i], "get") ||
+                   kv_command_opt_is(&argv[i], "by")) {
+            i++;
+        } else if (kv_command_opt_is(&argv[i], "store") && i + 1 < argc) {
+            keys[1].pos = i + 1;
+            keys[1].flags = KV_KS_OW | KV_KS_UPDATE;
+            n = 2;
+        }
+    }
+    return n;
+}
+
+/* SORT_RO: only the key (its BY and GET keys are not known). */
+static int kv_command_keys_sort_ro(const kv_str_t *argv, int argc,
+                                   kv_keyref_t *keys)
+{
+    KV_UNUSED(argv);
+    KV_UNUSED(argc);
+    keys[0].pos = 1;
+    keys[0].flags = KV_KS_RO | KV_KS_ACCESS;
+    return 1;
+}
+
 typedef int (*kv_getkeys_pt)(const kv_str_t *argv, int argc, kv_keyref_t *keys);
 
 /* The commands whose keys their specs cannot tell (Redis's getkeys_proc
@@ -438,6 +478,8 @@ static const struct {
     kv_getkeys_pt proc;
 } kv_command_getkeys_procs[] = {
     { "set", kv_command_keys_set },
+    { "sort", kv_command_keys_sort },
+    { "sort_ro", kv_command_keys_sort_ro },
 };
 
 static kv_getkeys_pt kv_command_getkeys_proc(const char *fullname)

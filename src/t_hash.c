@@ -139,9 +139,9 @@ static unsigned long kv_hash_len(const kv_key_t *k)
     return (unsigned long) kv_dict_size(kv_hash_dict(k));
 }
 
-/* The value of a field: 1 found (*v, *vl set), 0 not. */
-static int kv_hash_get(const kv_key_t *k, const char *f, size_t fl,
-                       const char **v, size_t *vl)
+/* The value of a field: 1 found (*v, *vl set), 0 not (cmd.h). */
+int kv_hash_get(const kv_key_t *k, const char *f, size_t fl, const char **v,
+                size_t *vl)
 {
     if (k->enc == KV_HASH_LISTPACK) {
         const kv_lp_t *lp = k->v.ptr;

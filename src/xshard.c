@@ -109,9 +109,8 @@ void kv_cmd_int_resume(kv_client_t *c)
  * "@dump key": [expire-ms or -1, type, value] or nil. A string's value is
  * its bytes; another type's is what its kv_type_ops_t dump() writes.
  */
-void kv_cmd_int_dump(kv_client_t *c)
+static void kv_xs_reply_dump(kv_client_t *c, kv_key_t *k)
 {
-    kv_key_t *k = kv_db_lookup(c->db, c->argv[1].p, c->argv[1].len);
     char buf[32];
     size_t len;
     const char *v;
@@ -144,6 +143,28 @@ void kv_cmd_int_dump(kv_client_t *c)
         kv_reply_int(c, k->type);
         kv_reply_bulk(c, blob.data ? blob.data : "", blob.len);
         kv_buf_free(&blob);
+    }
+}
+
+void kv_cmd_int_dump(kv_client_t *c)
+{
+    kv_xs_reply_dump(c, kv_db_lookup(c->db, c->argv[1].p, c->argv[1].len));
+}
+
+/*
+ * "@mdump types key ...": the "@dump" of every key, as an array. A key
+ * whose type is not in types (bit 1 << KV_TYPE_*) is answered nil, like a
+ * missing one: SORT's patterns only read strings and hashes.
+ */
+void kv_cmd_int_mdump(kv_client_t *c)
+{
+    long long types = 0;
+
+    (void) kv_string2ll(c->argv[1].p, c->argv[1].len, &types);
+    kv_reply_array(c, c->argc - 2);
+    for (int i = 2; i < c->argc; i++) {
+        kv_key_t *k = kv_db_lookup(c->db, c->argv[i].p, c->argv[i].len);
+        kv_xs_reply_dump(c, k != NULL && (types >> k->type & 1) ? k : NULL);
     }
 }
 
@@ -614,17 +635,20 @@ void kv_xshard_call(kv_client_t *c, const kv_cmd_t *cmd)
 
 /* ---- the generic path -------------------------------------------------- */
 
-/* Parse a "@dump" reply: 1 with the fields set, 0 for nil, -1 if bad. */
-static int kv_xs_parse_dump(const kv_buf_t *r, long long *expire,
-                            long long *type, const char **blob, size_t *len)
+/* Parse one "@dump" reply at p (len bytes on): 1 with the fields set, 0
+ * for nil, -1 if bad; *used is its length. */
+static int kv_xs_parse_dump_at(const char *p, size_t len, size_t *used,
+                               long long *expire, long long *type,
+                               const char **blob, size_t *blen)
 {
-    const char *q = r->data, *end = r->data + r->len, *cr;
+    const char *q = p, *end = p + len, *cr;
     long long v[3];
 
-    if (r->len >= 5 && memcmp(q, "$-1\r\n", 5) == 0) {
+    if (len >= 5 && memcmp(q, "$-1\r\n", 5) == 0) {
+        *used = 5;
         return 0;
     }
-    if (r->len < 4 || memcmp(q, "*3\r\n", 4) != 0) {
+    if (len < 4 || memcmp(q, "*3\r\n", 4) != 0) {
         return -1;
     }
     q += 4;
@@ -635,11 +659,24 @@ static int kv_xs_parse_dump(const kv_buf_t *r, long long *expire,
         }
         q = cr + 2;
     }
+    if (v[2] < 0 || (size_t) (end - q) < (size_t) v[2] + 2) {
+        return -1;
+    }
     *expire = v[0];
     *type = v[1];
     *blob = q;
-    *len = (size_t) v[2];
-    return q + v[2] <= end ? 1 : -1;
+    *blen = (size_t) v[2];
+    *used = (size_t) (q - p) + (size_t) v[2] + 2;
+    return 1;
+}
+
+/* Parse a "@dump" reply: 1 with the fields set, 0 for nil, -1 if bad. */
+static int kv_xs_parse_dump(const kv_buf_t *r, long long *expire,
+                            long long *type, const char **blob, size_t *len)
+{
+    size_t used;
+
+    return kv_xs_parse_dump_at(r->data, r->len, &used, expire, type, blob, len);
 }
 
 /* Put a dumped value into db under key. */
@@ -670,6 +707,52 @@ static int kv_xs_materialize(kv_db_t *db, const kv_str_t *key,
     return KV_OK;
 }
 
+/*
+ * Write key back from db (the scratch database) to its shard: its value,
+ * or, when it is gone, a DEL there (only if it existed before: nothing
+ * else could have made it exist). Failures mark t failed.
+ */
+static void kv_xs_write_back(kv_xs_txn_t *t, kv_db_t *scratch, int db,
+                             const kv_str_t *key, int existed, kv_buf_t *r)
+{
+    int s = kv_key_shard(key->p, key->len, kv_worker.nslots);
+    kv_key_t *k = kv_db_lookup(scratch, key->p, key->len);
+    kv_buf_t blob = { 0 };
+    char exp_s[32], type_s[32];
+    kv_str_t argv[5];
+
+    if (k == NULL) {
+        if (existed) {
+            argv[0].p = "DEL";
+            argv[0].len = 3;
+            argv[1] = *key;
+            (void) kv_xs_step(t, s, db, 2, argv, r);
+        }
+        return;
+    }
+    if (k->type == KV_TYPE_STRING) {
+        char buf[32];
+        size_t len;
+        const char *v = kv_key_str(k, buf, &len);
+        (void) kv_buf_append(&blob, v, len);
+    } else if (kv_types[k->type]->dump(k->v.ptr, k->enc, &blob) != KV_OK) {
+        t->failed = 1;
+        kv_buf_free(&blob);
+        return;
+    }
+    argv[0].p = "@restore";
+    argv[0].len = 8;
+    argv[1] = *key;
+    argv[2].p = exp_s;
+    argv[2].len = kv_ll2str(exp_s, kv_key_expire(k));
+    argv[3].p = type_s;
+    argv[3].len = kv_ll2str(type_s, k->type);
+    argv[4].p = blob.data ? blob.data : "";
+    argv[4].len = blob.len;
+    (void) kv_xs_step(t, s, db, 5, argv, r);
+    kv_buf_free(&blob);
+}
+
 void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
                        int npos)
 {
@@ -680,8 +763,7 @@ void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
     kv_db_t *scratch = kv_db_scratch(), *saved_db;
     uint64_t want = 0;
     kv_xs_txn_t t;
-    kv_str_t argv[5];
-    char exp_s[32], type_s[32];
+    kv_str_t argv[2];
 
     if (keys == NULL || existed == NULL || out == NULL) {
         if (out != NULL) {
@@ -753,41 +835,7 @@ void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
     /* Scatter what a write command left behind. */
     for (int i = 0; (cmd->flags & KV_CMD_WRITE) && i < nkeys && !t.failed;
          i++) {
-        int s = kv_key_shard(keys[i].p, keys[i].len, n);
-        kv_key_t *k = kv_db_lookup(scratch, keys[i].p, keys[i].len);
-        kv_buf_t blob = {0};
-
-        if (k == NULL) {
-            if (existed[i]) {
-                argv[0].p = "DEL";
-                argv[0].len = 3;
-                argv[1] = keys[i];
-                (void) kv_xs_step(&t, s, db, 2, argv, &r);
-            }
-            continue;
-        }
-        if (k->type == KV_TYPE_STRING) {
-            char buf[32];
-            size_t len;
-            const char *v = kv_key_str(k, buf, &len);
-            (void) kv_buf_append(&blob, v, len);
-        } else if (kv_types[k->type]->dump(k->v.ptr, k->enc, &blob) !=
-                   KV_OK) {
-            t.failed = 1;
-            kv_buf_free(&blob);
-            break;
-        }
-        argv[0].p = "@restore";
-        argv[0].len = 8;
-        argv[1] = keys[i];
-        argv[2].p = exp_s;
-        argv[2].len = kv_ll2str(exp_s, kv_key_expire(k));
-        argv[3].p = type_s;
-        argv[3].len = kv_ll2str(type_s, k->type);
-        argv[4].p = blob.data ? blob.data : "";
-        argv[4].len = blob.len;
-        (void) kv_xs_step(&t, s, db, 5, argv, &r);
-        kv_buf_free(&blob);
+        kv_xs_write_back(&t, scratch, db, &keys[i], existed[i], &r);
     }
     kv_db_flush(scratch);
     kv_xs_end(&t);
@@ -800,4 +848,248 @@ done:
     kv_buf_free(&r);
     kv_free(keys);
     kv_free(existed);
+}
+
+/* ---- SORT ---------------------------------------------------------------- */
+
+/* Every key of a batch, kept as offsets into one buffer while it grows. */
+typedef struct {
+    kv_buf_t names;
+    size_t *off, *len;
+    int *shard;
+    size_t n, cap;
+} kv_xs_names_t;
+
+static int kv_xs_names_add(const char *key, size_t len, void *arg)
+{
+    kv_xs_names_t *ns = arg;
+
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? 2 * ns->cap : 64;
+        size_t *off = kv_realloc(ns->off, cap * sizeof(*off));
+        size_t *lens = off ? kv_realloc(ns->len, cap * sizeof(*lens)) : NULL;
+        int *sh = lens ? kv_realloc(ns->shard, cap * sizeof(*sh)) : NULL;
+        if (off != NULL) {
+            ns->off = off;
+        }
+        if (lens != NULL) {
+            ns->len = lens;
+        }
+        if (sh == NULL) {
+            return KV_ERROR;
+        }
+        ns->shard = sh;
+        ns->cap = cap;
+    }
+    ns->off[ns->n] = ns->names.len;
+    ns->len[ns->n] = len;
+    ns->shard[ns->n] = kv_key_shard(key, len, kv_worker.nslots);
+    ns->n++;
+    return kv_buf_append(&ns->names, key, len);
+}
+
+static void kv_xs_names_free(kv_xs_names_t *ns)
+{
+    kv_buf_free(&ns->names);
+    kv_free(ns->off);
+    kv_free(ns->len);
+    kv_free(ns->shard);
+}
+
+/* Order: by shard, then by name, for batches per shard without repeats. */
+static int kv_xs_names_cmp(const void *a, const void *b, void *arg)
+{
+    const kv_xs_names_t *ns = arg;
+    size_t i = *(const size_t *) a, j = *(const size_t *) b;
+    size_t li = ns->len[i], lj = ns->len[j];
+    int cmp;
+
+    if (ns->shard[i] != ns->shard[j]) {
+        return ns->shard[i] < ns->shard[j] ? -1 : 1;
+    }
+    cmp = memcmp(ns->names.data + ns->off[i], ns->names.data + ns->off[j],
+                 li < lj ? li : lj);
+    return cmp != 0 ? cmp : li < lj ? -1 : li > lj;
+}
+
+/*
+ * Copy keys (of one shard s) into the scratch database with one
+ * "@mdump": those of a type in types; the others are left out, like
+ * missing keys. KV_ERROR (t failed) when a worker failed or memory ran
+ * short.
+ */
+static int kv_xs_gather(kv_xs_txn_t *t, kv_db_t *scratch, int db, int s,
+                        const kv_str_t *keys, size_t nkeys, unsigned types,
+                        kv_buf_t *r)
+{
+    kv_str_t *argv = kv_malloc(sizeof(*argv) * (nkeys + 2));
+    char types_s[32];
+    const char *p, *end;
+    long long n;
+
+    if (argv == NULL) {
+        t->failed = 1;
+        return KV_ERROR;
+    }
+    argv[0].p = "@mdump";
+    argv[0].len = 6;
+    argv[1].p = types_s;
+    argv[1].len = kv_ll2str(types_s, types);
+    memcpy(argv + 2, keys, sizeof(*argv) * nkeys);
+    if (kv_xs_step(t, s, db, (int) nkeys + 2, argv, r) != KV_OK) {
+        kv_free(argv);
+        return KV_ERROR;
+    }
+    kv_free(argv);
+    p = r->data;
+    end = r->data + r->len;
+    if (r->len < 4 || p[0] != '*' || (p = memchr(p, '\n', r->len)) == NULL ||
+        !kv_string2ll(r->data + 1, (size_t) (p - r->data - 2), &n) ||
+        n != (long long) nkeys) {
+        t->failed = 1;
+        return KV_ERROR;
+    }
+    p++;
+    for (size_t i = 0; i < nkeys; i++) {
+        long long expire, type;
+        const char *blob;
+        size_t blen, used;
+        int rc = kv_xs_parse_dump_at(p, (size_t) (end - p), &used, &expire,
+                                     &type, &blob, &blen);
+
+        if (rc < 0 ||
+            (rc == 1 && kv_xs_materialize(scratch, &keys[i], expire, type, blob,
+                                          blen) != KV_OK)) {
+            t->failed = 1;
+            return KV_ERROR;
+        }
+        p += used;
+    }
+    return KV_OK;
+}
+
+/* Gather every key of ns, a batch per shard, each key once. */
+static int kv_xs_gather_names(kv_xs_txn_t *t, kv_db_t *scratch, int db,
+                              kv_xs_names_t *ns, unsigned types, kv_buf_t *r)
+{
+    size_t *order = kv_malloc(sizeof(*order) * (ns->n + 1));
+    kv_str_t *keys = kv_malloc(sizeof(*keys) * (ns->n + 1));
+    size_t i = 0;
+    int rc = KV_OK;
+
+    if (order == NULL || keys == NULL) {
+        t->failed = 1;
+        rc = KV_ERROR;
+        goto done;
+    }
+    for (size_t j = 0; j < ns->n; j++) {
+        order[j] = j;
+    }
+    qsort_r(order, ns->n, sizeof(*order), kv_xs_names_cmp, ns);
+    while (i < ns->n && rc == KV_OK) {
+        int s = ns->shard[order[i]];
+        size_t nkeys = 0;
+        for (; i < ns->n && ns->shard[order[i]] == s; i++) {
+            if (nkeys > 0 &&
+                kv_xs_names_cmp(&order[i - 1], &order[i], ns) == 0) {
+                continue;
+            }
+            keys[nkeys].p = ns->names.data + ns->off[order[i]];
+            keys[nkeys].len = ns->len[order[i]];
+            nkeys++;
+        }
+        rc = kv_xs_gather(t, scratch, db, s, keys, nkeys, types, r);
+    }
+done:
+    kv_free(order);
+    kv_free(keys);
+    return rc;
+}
+
+/*
+ * SORT whose keys may be on several shards: pause every shard (BY and GET
+ * keys can be anywhere), copy the key to sort into the scratch database,
+ * then every string or hash its patterns name for its elements (nothing
+ * can change them meanwhile), run SORT's own handler there, and write the
+ * STORE destination back to its shard.
+ */
+void kv_xshard_sort(kv_client_t *c, const kv_cmd_t *cmd)
+{
+    int nslots = kv_worker.nslots, db = c->db->id;
+    uint64_t all = nslots >= 64 ? ~0ULL : (1ULL << nslots) - 1;
+    unsigned any = (1u << (KV_TYPE_STREAM + 1)) - 1;
+    unsigned strhash = (1u << KV_TYPE_STRING) | (1u << KV_TYPE_HASH);
+    kv_buf_t *out = kv_route_begin_reply(c), r = { 0 };
+    kv_db_t *scratch = kv_db_scratch(), *saved_db;
+    kv_xs_names_t src = { 0 }, ns = { 0 };
+    kv_sort_args_t a;
+    const char *err;
+    kv_xs_txn_t t;
+
+    if (out == NULL) {
+        kv_reply_oom(c);
+        return;
+    }
+    if (kv_sort_parse(c->argv, c->argc, cmd->proc == kv_cmd_sort_ro, &a,
+                      &err) != KV_OK) {
+        /* the router parsed them: only memory can be short here */
+        kv_out(out, "-OOM command not allowed when used memory > "
+                    "'maxmemory'.\r\n");
+        kv_route_end_reply(c);
+        return;
+    }
+    if (kv_xs_begin(&t, all) != KV_OK) {
+        kv_out(out, KV_XSHARD_LOST);
+        goto done;
+    }
+    if (kv_xs_names_add(c->argv[1].p, c->argv[1].len, &src) != KV_OK ||
+        kv_xs_gather_names(&t, scratch, db, &src, any, &r) != KV_OK ||
+        kv_sort_keys(scratch, &c->argv[1], &a, kv_xs_names_add, &ns) != KV_OK ||
+        kv_xs_gather_names(&t, scratch, db, &ns, strhash, &r) != KV_OK) {
+        t.failed = 1;
+    }
+    if (!t.failed) {
+        kv_buf_t saved = c->obuf;
+        kv_key_t *k = kv_db_lookup(scratch, c->argv[1].p, c->argv[1].len);
+        int zset = k != NULL && k->type == KV_TYPE_ZSET;
+
+        saved_db = c->db;
+        c->obuf = *out;
+        c->db = scratch;
+        cmd->proc(c);
+        *out = c->obuf;
+        c->obuf = saved;
+        c->db = saved_db;
+        if (a.store != NULL && out->len > 0 && out->data[0] == ':') {
+            kv_xs_write_back(&t, scratch, db, a.store, 1, &r);
+        }
+        if (zset && !t.failed) {
+            /* SORT turns the sorted set it reads into a skip list for
+             * good, and OBJECT ENCODING shows it: the original must
+             * change too. A SORT_RO that reads nothing does exactly
+             * that, on the key's shard. */
+            static kv_str_t touch[] = { { "SORT_RO", 7 }, { NULL, 0 },
+                                        { "BY", 2 },      { "nosort", 6 },
+                                        { "LIMIT", 5 },   { "0", 1 },
+                                        { "0", 1 } };
+            kv_str_t argv[KV_ARRAY_LEN(touch)];
+            memcpy(argv, touch, sizeof(touch));
+            argv[1] = c->argv[1];
+            (void) kv_xs_step(
+                &t, kv_key_shard(c->argv[1].p, c->argv[1].len, nslots), db,
+                (int) KV_ARRAY_LEN(argv), argv, &r);
+        }
+    }
+    kv_db_flush(scratch);
+    kv_xs_end(&t);
+    if (t.failed) {
+        out->len = out->pos = 0;
+        kv_out(out, KV_XSHARD_LOST);
+    }
+done:
+    kv_route_end_reply(c);
+    kv_sort_args_free(&a);
+    kv_xs_names_free(&src);
+    kv_xs_names_free(&ns);
+    kv_buf_free(&r);
 }

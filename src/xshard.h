@@ -49,6 +49,15 @@ void kv_xshard_call(kv_client_t *c, const kv_cmd_t *cmd);
  */
 void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
                        int npos);
+/*
+ * SORT and SORT_RO when the keys their BY and GET patterns name, or the
+ * STORE destination, may be on other shards than the key sorted: under
+ * the lock and a pause of every shard, the key and every string or hash
+ * its patterns name for its elements are gathered into the scratch
+ * database, SORT's own handler runs there, and the destination is
+ * written back.
+ */
+void kv_xshard_sort(kv_client_t *c, const kv_cmd_t *cmd);
 /* 1 for the commands kv_xshard_call() knows. */
 int kv_xshard_supported(const kv_cmd_t *cmd);
 
@@ -56,6 +65,7 @@ int kv_xshard_supported(const kv_cmd_t *cmd);
 void kv_cmd_int_pause(kv_client_t *c);
 void kv_cmd_int_resume(kv_client_t *c);
 void kv_cmd_int_dump(kv_client_t *c);
+void kv_cmd_int_mdump(kv_client_t *c);
 void kv_cmd_int_restore(kv_client_t *c);
 
 /* Master: the worker holding the lock died. */

@@ -5,6 +5,7 @@
 #  - MSETNX over shards is all or nothing;
 #  - RENAME between shards never shows a moment where neither key exists
 #    (observed with MSETNX, itself atomic over shards);
+#  - SORT with GET keys on both shards reads them all at one moment;
 #  - MSET of keys sharing a {hashtag} is never seen half applied by MGET.
 
 use v5.36;
@@ -141,6 +142,69 @@ sub failures ($pid) { waitpid($pid, 0); return $? >> 8 }
     is(failures($watcher), 0,
        'no observer ever saw neither or both keys during cross-shard RENAMEs');
     is($k->cmd('GET', $a0), "\$1\r\nv\r\n", 'the value arrived home intact');
+}
+
+{
+    # SORT ... GET through a pattern whose keys are on both shards, while
+    # a writer that takes no lock keeps incrementing both, always first
+    # the one on shard 1, then the one on shard 0: at any moment the
+    # first is equal to the second or one more. SORT reads its keys with
+    # every shard paused, so it sees exactly that; a SORT reading them
+    # one after the other (shard 0 first) would see the gap widen. The
+    # same for what STORE keeps. Thousands more elements (whose keys do
+    # not exist) make each shard's part of the reading take a while, so
+    # that reading them one shard after the other would show.
+    my ($e0) = grep { shard("pv:$_") == 0 } map { "e$_" } 1 .. 100;
+    my ($e1) = grep { shard("pv:$_") == 1 } map { "e$_" } 1 .. 100;
+    $k->cmd('FLUSHALL');
+    $k->cmd('RPUSH', $a0, $e0, $e1, map { "f$_" } 1 .. 20000);
+    $k->cmd('MSET', "pv:$e0", 0, "pv:$e1", 0, 'done', 0);
+    # The writer's connection on worker 0, the sorter's on worker 1: a
+    # writer served by the sorter's worker would wait for each SORT.
+    my (%on, $tries);
+    while ((!$on{0} || !$on{1}) && $tries++ < 64) {
+        my $c = $k->conn;
+        my $slot = $k->slot_of($c) // -1;
+        $on{$slot} //= $c;
+    }
+    ok($on{0} && $on{1}, 'connections served by each worker');
+    my $writer = child(sub {
+        my $c = $on{0};
+        my $n = 0;
+        while (($c->cmd('GET', 'done') // '') eq "\$1\r\n0\r\n") {
+            for (1 .. 50) {
+                $c->cmd('INCR', "pv:$e1");
+                $c->cmd('INCR', "pv:$e0");
+            }
+            last if ++$n > 2000;
+        }
+        return 0;
+    });
+    my $sorter = child(sub {
+        my $c = $on{1};
+        my $bad = 0;
+        my $ok = sub ($r) {
+            my ($x, $y) = $r =~ /^\*2\r\n\$\d+\r\n(\d+)\r\n\$\d+\r\n(\d+)\r\n\z/;
+            return defined $x && ($y == $x || $y == $x + 1);
+        };
+        for (1 .. 500) {
+            my $r = $c->cmd('SORT', $a0, 'BY', 'nosort', 'GET', 'pv:*',
+                            'LIMIT', 0, 2) // '';
+            $bad++ unless $ok->($r);
+            if ($_ % 4 == 0) {
+                $r = $c->cmd('SORT', $a0, 'BY', 'nosort', 'GET', 'pv:*',
+                             'LIMIT', 0, 2, 'STORE', $d1) // '';
+                $bad++ unless $r eq ":2\r\n";
+                $bad++ unless $ok->($c->cmd('LRANGE', $d1, 0, -1) // '');
+            }
+        }
+        $c->cmd('SET', 'done', 1);
+        return $bad;
+    });
+    ok(defined $e0 && defined $e1, 'pattern keys on both shards');
+    is(failures($sorter), 0,
+       'SORT GET over both shards always read them at one moment');
+    is(failures($writer), 0, 'the writer ran');
 }
 
 {

@@ -126,7 +126,9 @@ sub read_reply ($s) {
 # A flat map (RESP2) as a list of [name, value node].
 sub pairs ($node) {
     my @kv = @{ $node->{v} };
-    return map { [ $kv[2 * $_]{v}, $kv[2 * $_ + 1] ] } 0 .. $#kv / 2;
+    # 0 .. @kv / 2 - 1, not 0 .. $#kv / 2: for an empty map (the spec of
+    # an "unknown" key spec) that would be 0 .. -0.5, one pair of undefs
+    return map { [ $kv[2 * $_]{v}, $kv[2 * $_ + 1] ] } 0 .. @kv / 2 - 1;
 }
 
 sub strings ($node) { map { $_->{v} } @{ $node->{v} } }

@@ -7,6 +7,7 @@
  * drift apart (a command added without regenerating cmdmeta.c, an arity
  * or flag that is not Redis's).
  */
+#include "alloc.h"
 #include "cmd.h"
 #include "cmdmeta.h"
 
@@ -328,19 +329,27 @@ START_TEST(test_flags_agree)
 END_TEST
 
 /* Key specs Redis cannot read keys from alone (variable flags,
- * incomplete) need COMMAND GETKEYS's own key finder for the command. */
+ * incomplete, or "unknown", as SORT's BY/GET and STORE keys) need COMMAND
+ * GETKEYS's own key finder for the command. */
 START_TEST(test_getkeys_procs)
 {
     for (size_t i = 0; i < kv_ncmdmeta; i++) {
         const kv_cmdmeta_t *m = &kv_cmdmeta[i];
         for (int j = 0; j < m->nkeyspecs; j++) {
             const kv_keyspec_t *ks = &m->keyspecs[j];
+            int unknown = ks->bs_type == KV_KS_BS_UNKNOWN;
             ck_assert_msg(
-                !(ks->flags & (KV_KS_VARIABLE_FLAGS | KV_KS_INCOMPLETE)) ||
+                (!(ks->flags & (KV_KS_VARIABLE_FLAGS | KV_KS_INCOMPLETE)) &&
+                 !unknown) ||
                     kv_command_has_getkeys_proc(m->name),
                 "'%s': its key specs need a getkeys proc in "
                 "t_command.c",
                 m->name);
+            if (unknown) {
+                /* Redis's "unknown" spec: nothing to search with */
+                ck_assert_int_eq(ks->fk_type, KV_KS_FK_UNKNOWN);
+                continue;
+            }
             ck_assert(ks->bs_type == KV_KS_BS_INDEX ||
                       ks->bs_type == KV_KS_BS_KEYWORD);
             ck_assert(ks->bs_type != KV_KS_BS_KEYWORD || ks->keyword != NULL);
@@ -349,7 +358,61 @@ START_TEST(test_getkeys_procs)
         }
     }
     ck_assert(kv_command_has_getkeys_proc("set"));
+    ck_assert(kv_command_has_getkeys_proc("sort"));
+    ck_assert(kv_command_has_getkeys_proc("sort_ro"));
     ck_assert(!kv_command_has_getkeys_proc("get"));
+}
+END_TEST
+
+/* The key positions of a command line given as words. */
+static int positions(const char *line, int *out, int max)
+{
+    kv_str_t argv[16];
+    char buf[256];
+    int argc = 0, n, *pos;
+    const kv_cmd_t *cmd;
+
+    snprintf(buf, sizeof(buf), "%s", line);
+    for (char *w = strtok(buf, " "); w != NULL && argc < 16;
+         w = strtok(NULL, " ")) {
+        argv[argc].p = w;
+        argv[argc++].len = strlen(w);
+    }
+    cmd = kv_cmd_lookup(argv[0].p, argv[0].len);
+    ck_assert_ptr_nonnull(cmd);
+    n = kv_cmd_key_positions(cmd, argv, argc, &pos);
+    for (int i = 0; i < n && i < max; i++) {
+        out[i] = pos[i];
+    }
+    kv_free(pos);
+    return n;
+}
+
+/* SORT's keys as Redis's sortGetKeys() finds them: the key, and the
+ * argument after the last STORE, where LIMIT skips two arguments, GET and
+ * BY one, and STORE none. */
+START_TEST(test_sort_keys)
+{
+    int p[4];
+
+    ck_assert_int_eq(positions("sort k", p, 4), 1);
+    ck_assert_int_eq(p[0], 1);
+    ck_assert_int_eq(positions("sort k store d", p, 4), 2);
+    ck_assert_int_eq(p[1], 3);
+    ck_assert_int_eq(positions("SORT k ALPHA STORE d", p, 4), 2);
+    ck_assert_int_eq(p[1], 4);
+    ck_assert_int_eq(positions("sort k store d store e", p, 4), 2);
+    ck_assert_int_eq(p[1], 5);
+    ck_assert_int_eq(positions("sort k store", p, 4), 1);
+    ck_assert_int_eq(positions("sort k limit store x", p, 4), 1);
+    ck_assert_int_eq(positions("sort k get store", p, 4), 1);
+    ck_assert_int_eq(positions("sort k by store store d", p, 4), 2);
+    ck_assert_int_eq(p[1], 5);
+    /* the STORE's argument is read as an option: "get" skips "store" */
+    ck_assert_int_eq(positions("sort k store get store d", p, 4), 2);
+    ck_assert_int_eq(p[1], 3);
+    ck_assert_int_eq(positions("sort_ro k store d", p, 4), 1);
+    ck_assert_int_eq(p[0], 1);
 }
 END_TEST
 
@@ -376,6 +439,7 @@ static Suite *cmd_suite(void)
     tcase_add_test(tc, test_lookup);
     tcase_add_test(tc, test_subcommands);
     tcase_add_test(tc, test_key_positions);
+    tcase_add_test(tc, test_sort_keys);
     suite_add_tcase(s, tc);
 
     tcase_add_test(tm, test_meta_for_every_command);
