@@ -1015,6 +1015,11 @@ void kv_cmd_zmpop(kv_client_t *c)
         kv_reply_error(c, "numkeys should be greater than 0");
         return;
     }
+    /* where_idx = 2 + numkeys must be an argument (no overflow). */
+    if (numkeys >= c->argc - 2) {
+        kv_reply_error(c, "syntax error");
+        return;
+    }
     where_idx = 1 + numkeys + 1;
     if (where_idx >= c->argc) {
         kv_reply_error(c, "syntax error");
