@@ -75,6 +75,7 @@ struct kv_blocked_s {
     int *kshard;    /* its owner */
     char *kst;      /* KV_K_* */
     int numkeys_end; /* KV_BS_NUMKEYS: argv index after the keys */
+    int single;      /* every key on one shard */
     uint64_t shards; /* owners registered at (or being registered at) */
     uint64_t regwait; /* owners whose "@breg" reply is awaited */
     int nwait;
@@ -84,6 +85,9 @@ struct kv_blocked_s {
     int timed_out;
     int64_t deadline; /* kv_mono_ms(), 0 = none */
     size_t hidx;      /* in the heap, or SIZE_MAX */
+    /* What an owner served while a claim or a registration was still out
+     * (kv_served_pack()'s form); empty when none. */
+    kv_buf_t stash;
 };
 
 typedef struct kv_bkey_s kv_bkey_t;
@@ -97,13 +101,26 @@ struct kv_waiter_s {
     kv_breg_t *reg;
 };
 
+/* Arguments of a non-blocking form besides its key (LEFT COUNT 5, or a
+ * destination and two positions). */
+#define KV_BLOCK_EXTRA 3
+
 struct kv_breg_s {
     kv_dict_entry_t de; /* kv_blk.regs: key is id */
     char id[12];        /* home (4 bytes) and serial (8) */
     int home;
     uint64_t serial;
     uint8_t kind;
+    uint8_t shape;
+    /* 1: the owner serves it itself (the non-blocking form runs on this
+     * shard alone); 0: BLMOVE to another shard, offered to the home */
+    uint8_t local;
+    char undo; /* how to give back what it was served (kv_undo()) */
+    const kv_cmd_t *nb;
+    int nextra;
+    kv_str_t extra[KV_BLOCK_EXTRA];
     kv_waiter_t *first;
+    char bytes[]; /* of extra */
 };
 
 struct kv_bkey_s {
@@ -112,22 +129,26 @@ struct kv_bkey_s {
     kv_waiter_t *offered; /* the reservation, NULL when none */
     kv_bkey_t *next_ready;
     int queued;
+    int serving; /* kv_bkey_serve() holds it */
     int db;
     size_t len;
     char key[];
 };
 
 /* Work for the pump, at the home. */
-enum { KV_EV_OFFER, KV_EV_REGISTERED, KV_EV_CLAIMED };
+enum { KV_EV_OFFER, KV_EV_REGISTERED, KV_EV_CLAIMED, KV_EV_SERVED };
 
 typedef struct kv_bevent_s kv_bevent_t;
 struct kv_bevent_s {
     kv_bevent_t *next;
     int type;
     int from;
+    int db;
     uint64_t serial;
     size_t len;
-    char data[]; /* OFFER: the key; the others: the reply */
+    /* OFFER: the key; SERVED: key length (4 bytes), key, undo, reply;
+     * the others: the reply */
+    char data[];
 };
 
 static struct {
@@ -293,6 +314,14 @@ static void kv_heap_remove(kv_blocked_t *b)
     kv_heap_down(last->hidx);
 }
 
+/* Whether a reply of the non-blocking form means "nothing there". */
+static int kv_block_nothing(const char *r, size_t len)
+{
+    return (len == 5 && (memcmp(r, "$-1\r\n", 5) == 0 ||
+                         memcmp(r, "*-1\r\n", 5) == 0)) ||
+           (len == 4 && memcmp(r, "*0\r\n", 4) == 0);
+}
+
 /* ---- messages ---------------------------------------------------------- */
 
 static size_t kv_u64str(char *buf, uint64_t v)
@@ -311,7 +340,7 @@ static int kv_arg_u64(const kv_str_t *a, uint64_t *v)
     return KV_OK;
 }
 
-static void kv_block_event(int type, int from, uint64_t serial,
+static void kv_block_event(int type, int from, int db, uint64_t serial,
                            const char *data, size_t len)
 {
     kv_bevent_t *ev = kv_malloc(sizeof(*ev) + len);
@@ -323,6 +352,7 @@ static void kv_block_event(int type, int from, uint64_t serial,
     ev->next = NULL;
     ev->type = type;
     ev->from = from;
+    ev->db = db;
     ev->serial = serial;
     ev->len = len;
     memcpy(ev->data, data, len);
@@ -375,14 +405,150 @@ static void kv_post_offer(int home, int db, uint64_t serial, const char *key,
     kv_str_t argv[3] = { { "@boffer", 7 }, { s, 0 }, { key, len } };
 
     if (home == kv_block_me()) {
-        kv_block_event(KV_EV_OFFER, home, serial, key, len);
+        kv_block_event(KV_EV_OFFER, home, db, serial, key, len);
         return;
     }
     argv[1].len = kv_u64str(s, serial);
     (void) kv_route_note(home, db, 3, argv);
 }
 
+/* Packed: key length (4 bytes), key, undo, reply. */
+static int kv_served_pack(kv_buf_t *b, const kv_str_t *key, char undo,
+                          const kv_str_t *r)
+{
+    uint32_t kl = (uint32_t) key->len;
+
+    if (kv_buf_append(b, (const char *) &kl, 4) != KV_OK ||
+        kv_buf_append(b, key->p, key->len) != KV_OK ||
+        kv_buf_append(b, &undo, 1) != KV_OK ||
+        kv_buf_append(b, r->p, r->len) != KV_OK) {
+        return KV_ERROR;
+    }
+    return KV_OK;
+}
+
+static void kv_served_unpack(const char *d, size_t len, kv_str_t *key,
+                             char *undo, kv_str_t *r)
+{
+    uint32_t kl;
+
+    memcpy(&kl, d, 4);
+    key->p = d + 4;
+    key->len = kl;
+    *undo = d[4 + kl];
+    r->p = d + 5 + kl;
+    r->len = len - 5 - kl;
+}
+
+static void kv_post_served_event(int from, int db, uint64_t serial,
+                                 const kv_str_t *key, char undo,
+                                 const kv_str_t *r)
+{
+    kv_buf_t b = { 0 };
+
+    if (kv_served_pack(&b, key, undo, r) != KV_OK) {
+        kv_log(KV_LOG_ERR, 0, "out of memory serving a blocked client");
+    } else {
+        kv_block_event(KV_EV_SERVED, from, db, serial, b.data, b.len);
+    }
+    kv_buf_free(&b);
+}
+
+/* What the owner served a waiter (the reply of the non-blocking form run
+ * on key; undo says how to give it back): "@bserved serial key undo
+ * reply" to its home, or an event when that is us. */
+static void kv_post_served(int home, int db, uint64_t serial, const char *key,
+                           size_t klen, char undo, const char *r, size_t len)
+{
+    char s[24];
+    kv_str_t argv[5] = { { "@bserved", 8 }, { s, 0 }, { key, klen },
+                         { &undo, 1 }, { r, len } };
+
+    if (home == kv_block_me()) {
+        kv_str_t k = { key, klen }, v = { r, len };
+        kv_post_served_event(home, db, serial, &k, undo, &v);
+        return;
+    }
+    argv[1].len = kv_u64str(s, serial);
+    (void) kv_route_note(home, db, 5, argv);
+}
+
 /* ---- the owner's side ------------------------------------------------- */
+
+/*
+ * How to give back what a non-blocking form popped: 'l' LPUSH, 'r'
+ * RPUSH (the elements in reverse order of popping restore the list), 'z'
+ * ZADD, 'n' nothing (a move: the element is in its destination).
+ */
+static char kv_undo(const char *nb, const kv_str_t *where)
+{
+    if (strcmp(nb, "lpop") == 0) {
+        return 'l';
+    }
+    if (strcmp(nb, "rpop") == 0) {
+        return 'r';
+    }
+    if (strcmp(nb, "lmpop") == 0) {
+        return where != NULL && kv_arg_is(where, "left") ? 'l' : 'r';
+    }
+    if (nb[0] == 'z') {
+        return 'z';
+    }
+    return 'n';
+}
+
+/* The non-blocking form of reg's command for key, in argv (at most
+ * 2 + KV_BLOCK_EXTRA + 1 arguments); its argument count. */
+static int kv_breg_argv(const kv_breg_t *reg, const char *key, size_t len,
+                        kv_str_t *argv)
+{
+    int n = 0;
+
+    argv[n].p = reg->nb->name;
+    argv[n++].len = strlen(reg->nb->name);
+    if (reg->shape == KV_BS_NUMKEYS) {
+        argv[n].p = "1";
+        argv[n++].len = 1;
+    }
+    argv[n].p = key;
+    argv[n++].len = len;
+    for (int i = 0; i < reg->nextra; i++) {
+        argv[n++] = reg->extra[i];
+    }
+    return n;
+}
+
+/* The client that runs what owners serve. */
+static kv_client_t kv_owner_client;
+
+/*
+ * Serve reg from key here, now: run its non-blocking form (the reply in
+ * out). 1 when it took something (or failed: an error is an answer too),
+ * 0 when there was nothing.
+ */
+static int kv_owner_run(const kv_breg_t *reg, int db, const char *key,
+                        size_t len, kv_buf_t *out)
+{
+    kv_client_t *fc = &kv_owner_client;
+    kv_str_t argv[3 + KV_BLOCK_EXTRA];
+    int argc = kv_breg_argv(reg, key, len, argv);
+
+    fc->io.fd = -1;
+    fc->flags = KV_CLIENT_FAKE;
+    fc->db = kv_db_get(db);
+    fc->obuf = *out;
+    fc->argv = argv;
+    fc->argc = argc;
+    fc->cmd = reg->nb;
+    kv_db_update_clock();
+    reg->nb->proc(fc);
+    *out = fc->obuf;
+    fc->obuf.data = NULL;
+    fc->obuf.len = fc->obuf.pos = fc->obuf.cap = 0;
+    fc->argv = NULL;
+    fc->argc = 0;
+    return out->len > 0 && !kv_block_nothing(out->data, out->len);
+}
 
 static void kv_bkey_queue(kv_bkey_t *bk)
 {
@@ -402,7 +568,8 @@ static void kv_bkey_queue(kv_bkey_t *bk)
 /* Free bk once nothing refers to it. */
 static void kv_bkey_maybe_free(kv_bkey_t *bk)
 {
-    if (bk->head != NULL || bk->queued || bk->offered != NULL) {
+    if (bk->head != NULL || bk->queued || bk->offered != NULL ||
+        bk->serving) {
         return;
     }
     (void) kv_dict_unlink(&kv_blk.keys[bk->db], bk->key, bk->len,
@@ -444,27 +611,55 @@ static kv_bkey_t *kv_bkey_get(int db, const char *key, size_t len)
     return bk;
 }
 
-/* Offer bk's data to its first waiter for that type, if it has data and
- * no reservation is out. */
+/*
+ * bk's key may have data: serve its waiters for that type in the order
+ * they came, while it has some, as Redis does right after the command
+ * that pushed. A waiter this shard can serve alone is served here and
+ * its home told; one that needs another shard too (BLMOVE to a key
+ * elsewhere) is offered the key instead, which holds the others back
+ * until its home has claimed or declined it.
+ */
 static void kv_bkey_serve(kv_bkey_t *bk)
 {
-    kv_key_t *k;
-    kv_waiter_t *w;
+    kv_buf_t out = { 0 };
 
-    if (bk->offered != NULL) {
-        return;
-    }
-    k = kv_db_lookup(kv_db_get(bk->db), bk->key, bk->len);
-    if (k != NULL) {
-        for (w = bk->head; w != NULL; w = w->next) {
-            if (w->reg->kind == k->type) {
-                bk->offered = w;
-                kv_post_offer(w->reg->home, bk->db, w->reg->serial, bk->key,
-                              bk->len);
-                return;
-            }
+    bk->serving = 1;
+    while (bk->offered == NULL) {
+        kv_key_t *k = kv_db_lookup(kv_db_get(bk->db), bk->key, bk->len);
+        kv_waiter_t *w;
+        kv_breg_t *reg;
+
+        if (k == NULL) {
+            break;
+        }
+        for (w = bk->head; w != NULL && w->reg->kind != k->type;
+             w = w->next) {
+        }
+        if (w == NULL) {
+            break;
+        }
+        reg = w->reg;
+        if (!reg->local) {
+            bk->offered = w;
+            kv_post_offer(reg->home, bk->db, reg->serial, bk->key, bk->len);
+            break;
+        }
+        out.len = out.pos = 0;
+        if (!kv_owner_run(reg, bk->db, bk->key, bk->len, &out)) {
+            break;
+        }
+        {
+            int home = reg->home;
+            uint64_t serial = reg->serial;
+            char undo = reg->undo;
+
+            kv_owner_unregister(home, serial);
+            kv_post_served(home, bk->db, serial, bk->key, bk->len, undo,
+                           out.data, out.len);
         }
     }
+    kv_buf_free(&out);
+    bk->serving = 0;
     kv_bkey_maybe_free(bk);
 }
 
@@ -535,39 +730,137 @@ static void kv_owner_release(int home, uint64_t serial, const char *key,
     kv_bkey_queue(bk);
 }
 
+/* What a registration needs to know of its command. */
+typedef struct {
+    int kind;
+    int shape;
+    const kv_cmd_t *nb;
+    int nextra;
+    const kv_str_t *extra;
+} kv_bregspec_t;
+
+static kv_breg_t *kv_breg_new(int home, uint64_t serial,
+                              const kv_bregspec_t *rs)
+{
+    size_t bytes = 0;
+    kv_breg_t *reg;
+    char *p;
+
+    for (int i = 0; i < rs->nextra; i++) {
+        bytes += rs->extra[i].len;
+    }
+    reg = kv_calloc(1, sizeof(*reg) + bytes);
+    if (reg == NULL) {
+        return NULL;
+    }
+    reg->home = home;
+    reg->serial = serial;
+    reg->kind = (uint8_t) rs->kind;
+    reg->shape = (uint8_t) rs->shape;
+    reg->nb = rs->nb;
+    reg->nextra = rs->nextra;
+    p = reg->bytes;
+    for (int i = 0; i < rs->nextra; i++) {
+        memcpy(p, rs->extra[i].p, rs->extra[i].len);
+        reg->extra[i].p = p;
+        reg->extra[i].len = rs->extra[i].len;
+        p += rs->extra[i].len;
+    }
+    /* A move serves here only when its destination is here too. */
+    reg->local = rs->shape != KV_BS_MOVE ||
+                 kv_key_shard(rs->extra[0].p, rs->extra[0].len,
+                              kv_worker.nslots) == kv_block_me();
+    reg->undo = kv_undo(rs->nb->name,
+                        rs->shape == KV_BS_NUMKEYS ? &rs->extra[0] : NULL);
+    kv_breg_id(reg->id, home, serial);
+    reg->de.hash = kv_dict_hash(reg->id, sizeof(reg->id));
+    return reg;
+}
+
+/* Whether bk holds waiters for kind, or a reservation: data there is
+ * theirs first. */
+static int kv_bkey_busy(const kv_bkey_t *bk, int kind)
+{
+    if (bk == NULL) {
+        return 0;
+    }
+    if (bk->offered != NULL) {
+        return 1;
+    }
+    for (const kv_waiter_t *w = bk->head; w != NULL; w = w->next) {
+        if (w->reg->kind == kind) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /*
- * Register (home, serial) on keys[0 .. n) of db, waiting for kind, and
- * write one status per key to st: R (has data, reserved for it), N, W.
+ * Register (home, serial) on keys[0 .. n) of db. The answer, in out:
+ *   "S" undo reply   single (these are all its keys), and the first of
+ *                    them holding data was served at once, as Redis
+ *                    serves a blocking command whose key has data: the
+ *                    client is not registered;
+ *   "T" statuses     one per key: R (it has data, reserved for this
+ *                    waiter: the home claims it), N, W (another type).
  */
-static int kv_owner_register(int home, uint64_t serial, int db, int kind,
-                             const kv_str_t *keys, int n, char *st)
+static int kv_owner_register(int home, uint64_t serial, int db,
+                             const kv_bregspec_t *rs, int single,
+                             const kv_str_t *keys, int n, kv_buf_t *out)
 {
     kv_breg_t *reg;
     kv_waiter_t **tail;
+    int kind = rs->kind;
 
     if (kv_block_init() != KV_OK || db < 0 || db >= kv_blk.ndbs) {
         return KV_ERROR;
     }
     kv_owner_unregister(home, serial); /* a registration sent again */
-    reg = kv_calloc(1, sizeof(*reg));
+    reg = kv_breg_new(home, serial, rs);
     if (reg == NULL) {
         return KV_ERROR;
     }
-    reg->home = home;
-    reg->serial = serial;
-    reg->kind = (uint8_t) kind;
-    kv_breg_id(reg->id, home, serial);
-    reg->de.hash = kv_dict_hash(reg->id, sizeof(reg->id));
+    if (single && reg->local && kv_route_nested == 0) {
+        for (int i = 0; i < n; i++) {
+            kv_key_t *k = kv_db_lookup(kv_db_get(db), keys[i].p, keys[i].len);
+
+            if (k == NULL) {
+                continue;
+            }
+            if (k->type != kind ||
+                kv_bkey_busy(kv_bkey_find(db, keys[i].p, keys[i].len),
+                             kind)) {
+                break; /* WRONGTYPE, or waiters first: see below */
+            }
+            {
+                kv_buf_t r = { 0 };
+                int served = kv_owner_run(reg, db, keys[i].p, keys[i].len,
+                                          &r);
+                kv_str_t rv = { r.data, r.len };
+
+                if (served) {
+                    (void) kv_buf_append(out, "S", 1);
+                    (void) kv_served_pack(out, &keys[i], reg->undo, &rv);
+                    kv_buf_free(&r);
+                    kv_free(reg);
+                    return KV_OK;
+                }
+                kv_buf_free(&r);
+            }
+        }
+    }
     if (kv_dict_add(&kv_blk.regs, &reg->de) != KV_OK &&
         kv_dict_size(&kv_blk.regs) == 0) {
         kv_free(reg);
         return KV_ERROR;
     }
+    (void) kv_buf_append(out, "T", 1);
     tail = &reg->first;
     for (int i = 0; i < n; i++) {
         kv_bkey_t *bk = kv_bkey_get(db, keys[i].p, keys[i].len);
         kv_waiter_t *w = bk != NULL ? kv_calloc(1, sizeof(*w)) : NULL;
         kv_key_t *k;
+        char st = KV_K_NONE;
 
         if (w == NULL) {
             if (bk != NULL) {
@@ -589,9 +882,8 @@ static int kv_owner_register(int home, uint64_t serial, int db, int kind,
         tail = &w->sib;
 
         k = kv_db_lookup(kv_db_get(db), keys[i].p, keys[i].len);
-        st[i] = KV_K_NONE;
         if (k != NULL && k->type != kind) {
-            st[i] = KV_K_WRONGTYPE;
+            st = KV_K_WRONGTYPE;
         } else if (k != NULL && bk->offered == NULL) {
             kv_waiter_t *first = bk->head;
             while (first->reg->kind != kind) {
@@ -599,9 +891,10 @@ static int kv_owner_register(int home, uint64_t serial, int db, int kind,
             }
             if (first == w) {
                 bk->offered = w;
-                st[i] = KV_K_RESERVED;
+                st = KV_K_RESERVED;
             }
         }
+        (void) kv_buf_append(out, &st, 1);
     }
     return KV_OK;
 }
@@ -643,31 +936,55 @@ void kv_block_dbs_swapped(int a, int b)
     kv_queue_db(b);
 }
 
-/* "@breg serial kind key ...": register, reply "+" and a status per key. */
+/*
+ * "@breg serial kind shape nb nextra extra... single key ...": register,
+ * and reply kv_owner_register()'s answer as a bulk string.
+ */
 void kv_cmd_int_breg(kv_client_t *c)
 {
-    int n = c->argc - 3;
     uint64_t serial;
-    long long kind;
-    char *st;
+    long long kind, shape, nextra, single;
+    kv_bregspec_t rs;
+    kv_buf_t out = { 0 };
+    int first;
 
     if (kv_arg_u64(&c->argv[1], &serial) != KV_OK ||
-        !kv_string2ll(c->argv[2].p, c->argv[2].len, &kind)) {
+        !kv_string2ll(c->argv[2].p, c->argv[2].len, &kind) ||
+        !kv_string2ll(c->argv[3].p, c->argv[3].len, &shape) ||
+        !kv_string2ll(c->argv[5].p, c->argv[5].len, &nextra) ||
+        nextra < 0 || nextra > KV_BLOCK_EXTRA || c->argc < 8 + nextra ||
+        !kv_string2ll(c->argv[6 + nextra].p, c->argv[6 + nextra].len,
+                      &single) ||
+        (rs.nb = kv_cmd_lookup(c->argv[4].p, c->argv[4].len)) == NULL ||
+        (shape == KV_BS_MOVE && nextra < 1)) {
         kv_reply_error(c, "internal error: bad @breg");
         return;
     }
-    st = kv_malloc((size_t) n + 1);
-    if (st == NULL ||
-        kv_owner_register(kv_route_current_origin(), serial, c->db->id,
-                          (int) kind, &c->argv[3], n, st + 1) != KV_OK) {
-        kv_free(st);
+    rs.kind = (int) kind;
+    rs.shape = (int) shape;
+    rs.nextra = (int) nextra;
+    rs.extra = &c->argv[6];
+    first = 7 + (int) nextra;
+    if (kv_owner_register(kv_route_current_origin(), serial, c->db->id, &rs,
+                          (int) single, &c->argv[first], c->argc - first,
+                          &out) != KV_OK) {
+        kv_buf_free(&out);
         kv_reply_oom(c);
         return;
     }
-    st[0] = '+';
-    kv_reply_raw(c, st, (size_t) n + 1);
-    kv_reply_raw(c, "\r\n", 2);
-    kv_free(st);
+    kv_reply_bulk(c, out.data, out.len);
+    kv_buf_free(&out);
+}
+
+/* "@bserved serial key undo reply": at the home, handled by the pump. */
+void kv_cmd_int_bserved(kv_client_t *c)
+{
+    uint64_t serial;
+
+    if (kv_arg_u64(&c->argv[1], &serial) == KV_OK && c->argv[3].len == 1) {
+        kv_post_served_event(kv_route_current_origin(), c->db->id, serial,
+                             &c->argv[2], c->argv[3].p[0], &c->argv[4]);
+    }
 }
 
 /* "@bdone serial key": the home's claim found nothing. */
@@ -697,8 +1014,8 @@ void kv_cmd_int_boffer(kv_client_t *c)
     uint64_t serial;
 
     if (kv_arg_u64(&c->argv[1], &serial) == KV_OK) {
-        kv_block_event(KV_EV_OFFER, kv_route_current_origin(), serial,
-                       c->argv[2].p, c->argv[2].len);
+        kv_block_event(KV_EV_OFFER, kv_route_current_origin(), c->db->id,
+                       serial, c->argv[2].p, c->argv[2].len);
     }
 }
 
@@ -798,6 +1115,7 @@ static void kv_block_free(kv_blocked_t *b)
     (void) kv_dict_unlink(&kv_blk.byserial, &b->serial, sizeof(b->serial),
                           b->de.hash);
     kv_blk.nblocked--;
+    kv_buf_free(&b->stash);
     kv_free(b);
 }
 
@@ -855,7 +1173,7 @@ static int kv_block_nb_argv(const kv_blocked_t *b, int i, kv_str_t *argv)
 static void kv_block_claimed_cb(uint64_t serial, const char *reply,
                                 size_t len)
 {
-    kv_block_event(KV_EV_CLAIMED, kv_block_me(), serial, reply, len);
+    kv_block_event(KV_EV_CLAIMED, kv_block_me(), -1, serial, reply, len);
 }
 
 static void kv_block_claim(kv_blocked_t *b, int i)
@@ -869,6 +1187,10 @@ static void kv_block_claim(kv_blocked_t *b, int i)
     kv_route_call_cb(b->c, b->nb, argc, argv, kv_block_claimed_cb, b->serial);
 }
 
+static void kv_block_drop_stash(kv_blocked_t *b);
+static void kv_block_finish_served(kv_blocked_t *b, const kv_str_t *key,
+                                   const char *r, size_t len);
+
 /* Every owner has answered and no claim is out: serve, fail, or wait. */
 static void kv_block_decide(kv_blocked_t *b)
 {
@@ -879,11 +1201,13 @@ static void kv_block_decide(kv_blocked_t *b)
         return;
     }
     if (b->c == NULL || (b->c->flags & KV_CLIENT_CLOSING)) {
+        kv_block_drop_stash(b);
         kv_block_finish(b, NULL, 0);
         return;
     }
     for (int i = 0; i < b->nkeys; i++) {
         if (b->kst[i] == KV_K_WRONGTYPE && b->first) {
+            kv_block_drop_stash(b);
             kv_block_finish(b, wrongtype, sizeof(wrongtype) - 1);
             return;
         }
@@ -894,6 +1218,19 @@ static void kv_block_decide(kv_blocked_t *b)
         }
     }
     b->first = 0;
+    if (b->stash.len > 0) {
+        /* Served by an owner while we were busy. */
+        kv_buf_t st = b->stash;
+        kv_str_t key, r;
+        char undo;
+
+        b->stash.data = NULL;
+        b->stash.len = b->stash.cap = b->stash.pos = 0;
+        kv_served_unpack(st.data, st.len, &key, &undo, &r);
+        kv_block_finish_served(b, &key, r.p, r.len);
+        kv_buf_free(&st);
+        return;
+    }
     if (b->timed_out) {
         kv_block_finish(b, KV_BLOCK_TIMEOUT_REPLY,
                         sizeof(KV_BLOCK_TIMEOUT_REPLY) - 1);
@@ -902,13 +1239,6 @@ static void kv_block_decide(kv_blocked_t *b)
     b->state = KV_B_WAITING;
 }
 
-/* Whether a reply of the non-blocking form means "nothing there". */
-static int kv_block_nothing(const char *r, size_t len)
-{
-    return (len == 5 && (memcmp(r, "$-1\r\n", 5) == 0 ||
-                         memcmp(r, "*-1\r\n", 5) == 0)) ||
-           (len == 4 && memcmp(r, "*0\r\n", 4) == 0);
-}
 
 /* ---- giving back what a vanished client was served ------------------ */
 
@@ -955,36 +1285,43 @@ static void kv_block_ignore_cb(uint64_t arg, const char *reply, size_t len)
  * ZADD with its scores), so a disconnect loses nothing. What BLMOVE moved
  * stays in its destination, as if the client had been served.
  */
-static void kv_block_give_back(kv_blocked_t *b, const kv_str_t *key,
+static void kv_block_give_back(int db, const kv_str_t *key, char undo,
                                const char *r, size_t len)
 {
     const char *p = r, *end = r + len;
-    const kv_bspec_t *spec = b->spec;
-    int left = spec->nb[0] == 'l' || strcmp(spec->nb, "zpopmin") == 0;
     kv_str_t *argv = NULL, v;
     long long n = 1, argc = 2;
-    int zset = spec->kind == KV_TYPE_ZSET, ok = 1;
+    int zset = undo == 'z', nested = 0, ok = 1;
     const kv_cmd_t *cmd;
     kv_client_t fake;
 
-    if (spec->shape == KV_BS_MOVE) {
-        return;
+    if (undo == 'n' || len == 0 || r[0] == '-') {
+        return; /* a move (it is in its destination), or nothing taken */
     }
-    if (spec->shape == KV_BS_NUMKEYS) {
-        left = kv_arg_is(&b->argv[b->numkeys_end], zset ? "min" : "left");
-        ok = kv_resp_head(&p, end, '*', &n) == KV_OK && n == 2 &&
-             kv_resp_bulk(&p, end, &v) == KV_OK &&
-             kv_resp_head(&p, end, '*', &n) == KV_OK && n > 0 &&
-             n < (long long) (len / 4);
-    } else if (zset) {
-        p += 4; /* "*2\r\n" */
+    /* LPOP: a bulk; ZPOPMIN: [member, score]; LMPOP and ZMPOP: [key,
+     * [elements]] (ZMPOP's elements are [member, score] pairs). */
+    if (r[0] == '*') {
+        const char *q = p;
+        ok = kv_resp_head(&q, end, '*', &n) == KV_OK && n == 2 &&
+             kv_resp_bulk(&q, end, &v) == KV_OK;
+        if (ok && q < end && *q == '*') {
+            p = q;
+            nested = 1;
+            ok = kv_resp_head(&p, end, '*', &n) == KV_OK && n > 0 &&
+                 n < (long long) (len / 4) + 1;
+        } else if (ok && zset) {
+            p += 4; /* ZPOPMIN's "*2\r\n" */
+            n = 1;
+        } else {
+            ok = 0;
+        }
     }
     if (ok) {
         argv = kv_malloc(sizeof(kv_str_t) * (size_t) (2 + 2 * n));
     }
     if (argv == NULL) {
-        kv_log(KV_LOG_ERR, 0, "cannot give back what a disconnected client "
-                              "was served");
+        kv_log(KV_LOG_ERR, 0, "cannot give back what a blocked client that "
+                              "left was served");
         return;
     }
     argv[1] = *key;
@@ -998,7 +1335,7 @@ static void kv_block_give_back(kv_blocked_t *b, const kv_str_t *key,
             argc++;
             continue;
         }
-        if (spec->shape == KV_BS_NUMKEYS) {
+        if (nested) {
             ok = kv_resp_head(&p, end, '*', &two) == KV_OK && two == 2;
         }
         ok = ok && kv_resp_bulk(&p, end, &m) == KV_OK &&
@@ -1010,7 +1347,7 @@ static void kv_block_give_back(kv_blocked_t *b, const kv_str_t *key,
         argv[0].p = "zadd";
         argv[0].len = 4;
     } else {
-        argv[0].p = left ? "lpush" : "rpush";
+        argv[0].p = undo == 'l' ? "lpush" : "rpush";
         argv[0].len = 5;
     }
     cmd = kv_cmd_lookup(argv[0].p, argv[0].len);
@@ -1018,48 +1355,60 @@ static void kv_block_give_back(kv_blocked_t *b, const kv_str_t *key,
         memset(&fake, 0, sizeof(fake));
         fake.io.fd = -1;
         fake.flags = KV_CLIENT_FAKE;
-        fake.db = kv_db_get(b->db);
+        fake.db = kv_db_get(db);
         kv_route_call_cb(&fake, cmd, (int) argc, argv, kv_block_ignore_cb, 0);
         kv_buf_free(&fake.obuf);
     }
     kv_free(argv);
 }
 
-static void kv_block_claimed(kv_blocked_t *b, const char *r, size_t len)
+/* Give back b's stash, if any. */
+static void kv_block_drop_stash(kv_blocked_t *b)
 {
-    int i = b->claim;
-    const kv_str_t *key = &b->argv[b->kpos[i]];
+    kv_str_t key, r;
+    char undo;
+
+    if (b->stash.len == 0) {
+        return;
+    }
+    kv_served_unpack(b->stash.data, b->stash.len, &key, &undo, &r);
+    kv_block_give_back(b->db, &key, undo, r.p, r.len);
+    kv_buf_free(&b->stash);
+}
+
+/* How b would give back what its non-blocking form took. */
+static char kv_block_undo(const kv_blocked_t *b)
+{
+    return kv_undo(b->spec->nb, b->spec->shape == KV_BS_NUMKEYS
+                                    ? &b->argv[b->numkeys_end]
+                                    : NULL);
+}
+
+/* Finish b with what the non-blocking form replied for key: the
+ * blocking command's own reply shape. */
+static void kv_block_finish_served(kv_blocked_t *b, const kv_str_t *key,
+                                   const char *r, size_t len)
+{
     kv_buf_t out = { 0 };
     char head[32];
 
-    b->state = KV_B_REGISTERING; /* neither waiting nor claiming */
-    if (kv_block_nothing(r, len)) {
-        /* Somebody was quicker: keep our place, try what else we hold. */
-        kv_post_release(b->kshard[i], b->db, b->serial, key);
-        kv_block_decide(b);
-        return;
-    }
     if (b->c == NULL || (b->c->flags & KV_CLIENT_CLOSING)) {
-        /* It left while the claim was out: nobody reads the reply. */
-        if (r[0] != '-') {
-            kv_block_give_back(b, key, r, len);
-        }
+        /* It left meanwhile: nobody reads the reply. */
+        kv_block_give_back(b->db, key, kv_block_undo(b), r, len);
         kv_block_finish(b, NULL, 0);
         return;
     }
     if (r[0] != '-' && b->spec->reply != KV_BR_SAME) {
         int n = b->spec->reply == KV_BR_KEYED ? 2 : 3;
-        size_t skip = 0;
+        size_t skip = 0, hl;
 
         if (b->spec->reply == KV_BR_FLAT && len > 4) {
             skip = 4; /* ZPOPMIN's "*2\r\n" */
         }
         (void) kv_buf_append(&out, n == 2 ? "*2\r\n" : "*3\r\n", 4);
         head[0] = '$';
-        {
-            size_t hl = 1 + kv_ll2str(head + 1, (long long) key->len);
-            (void) kv_buf_append(&out, head, hl);
-        }
+        hl = 1 + kv_ll2str(head + 1, (long long) key->len);
+        (void) kv_buf_append(&out, head, hl);
         (void) kv_buf_append(&out, "\r\n", 2);
         (void) kv_buf_append(&out, key->p, key->len);
         (void) kv_buf_append(&out, "\r\n", 2);
@@ -1069,6 +1418,50 @@ static void kv_block_claimed(kv_blocked_t *b, const char *r, size_t len)
         return;
     }
     kv_block_finish(b, r, len);
+}
+
+static void kv_block_claimed(kv_blocked_t *b, const char *r, size_t len)
+{
+    int i = b->claim;
+    const kv_str_t *key = &b->argv[b->kpos[i]];
+
+    b->state = KV_B_REGISTERING; /* neither waiting nor claiming */
+    if (kv_block_nothing(r, len)) {
+        /* Somebody was quicker: keep our place, try what else we hold. */
+        kv_post_release(b->kshard[i], b->db, b->serial, key);
+        kv_block_decide(b);
+        return;
+    }
+    kv_block_drop_stash(b); /* served twice: the claim wins */
+    kv_block_finish_served(b, key, r, len);
+}
+
+/* An owner served b (its registration there is gone): the reply, unless
+ * b is gone or busy deciding, which keeps it for later or gives it back. */
+static void kv_block_served(int db, uint64_t serial, const char *d,
+                            size_t len)
+{
+    kv_blocked_t *b = kv_blocked_find(serial);
+    kv_str_t key, r;
+    char undo;
+
+    kv_served_unpack(d, len, &key, &undo, &r);
+    if (b == NULL) {
+        /* It timed out or left before this arrived: give it back. */
+        kv_block_give_back(db, &key, undo, r.p, r.len);
+        return;
+    }
+    if (b->state == KV_B_WAITING) {
+        kv_block_finish_served(b, &key, r.p, r.len);
+        return;
+    }
+    if (b->stash.len > 0) {
+        kv_block_give_back(db, &key, undo, r.p, r.len);
+        return;
+    }
+    if (kv_buf_append(&b->stash, d, len) != KV_OK) {
+        kv_block_give_back(db, &key, undo, r.p, r.len);
+    }
 }
 
 /* An owner reserved key for b: claim it when b is free to. */
@@ -1125,14 +1518,28 @@ static void kv_block_registered_cb(uint64_t arg, const char *reply,
 {
     kv_breq_t *rq = (kv_breq_t *) (uintptr_t) arg;
 
-    kv_block_event(KV_EV_REGISTERED, rq->owner, rq->serial, reply, len);
+    kv_block_event(KV_EV_REGISTERED, rq->owner, -1, rq->serial, reply, len);
     kv_free(rq);
+}
+
+/* An owner's answer to "@breg" (kv_owner_register()'s). */
+static void kv_block_answer(kv_blocked_t *b, int owner, const char *a,
+                            size_t len)
+{
+    if (len > 0 && a[0] == 'S') {
+        kv_block_served(b->db, b->serial, a + 1, len - 1);
+    } else if (len > 0) {
+        kv_block_statuses(b, owner, a + 1, len - 1);
+    }
 }
 
 static void kv_block_registered(kv_blocked_t *b, int owner, const char *r,
                                 size_t len)
 {
-    if (len == 0 || r[0] != '+') {
+    const char *p = r;
+    kv_str_t a;
+
+    if (kv_resp_bulk(&p, r + len, &a) != KV_OK || a.len == 0) {
         /* The owner died having taken it (or was short of memory):
          * register again; a replacement answers. */
         kv_log(KV_LOG_WARN, 0, "registering a blocked client at worker %d "
@@ -1144,7 +1551,7 @@ static void kv_block_registered(kv_blocked_t *b, int owner, const char *r,
     }
     b->regwait &= ~(1ULL << owner);
     b->nwait--;
-    kv_block_statuses(b, owner, r + 1, len - 3);
+    kv_block_answer(b, owner, a.p, a.len);
     if (b->state != KV_B_CLAIMING) {
         b->state = KV_B_REGISTERING;
         kv_block_decide(b);
@@ -1154,24 +1561,48 @@ static void kv_block_registered(kv_blocked_t *b, int owner, const char *r,
 /* Register b's keys at owner s (here: at once). */
 static void kv_block_register_at(kv_blocked_t *b, int s)
 {
-    kv_str_t stack[16], *argv = stack;
-    char ser[24], kind[8];
-    int n = 3;
+    kv_str_t stack[24], *argv = stack;
+    char ser[24], kind[8], shape[8], nextra[8];
+    int n = 0, nx = 0, xfirst = 0;
+    kv_bregspec_t rs;
 
-    if (b->nkeys + 3 > (int) KV_ARRAY_LEN(stack)) {
-        argv = kv_malloc(sizeof(*argv) * (size_t) (b->nkeys + 3));
+    if (b->spec->shape == KV_BS_NUMKEYS) {
+        xfirst = b->numkeys_end;
+        nx = b->argc - xfirst;
+    } else if (b->spec->shape == KV_BS_MOVE) {
+        xfirst = 2;
+        nx = b->argc - 3;
+    }
+    if (b->nkeys + nx + 8 > (int) KV_ARRAY_LEN(stack)) {
+        argv = kv_malloc(sizeof(*argv) * (size_t) (b->nkeys + nx + 8));
         if (argv == NULL) {
             kv_log(KV_LOG_ERR, 0, "out of memory registering a blocked "
                                   "client");
             return;
         }
     }
-    argv[0].p = "@breg";
-    argv[0].len = 5;
-    argv[1].p = ser;
-    argv[1].len = kv_u64str(ser, b->serial);
-    argv[2].p = kind;
-    argv[2].len = kv_ll2str(kind, b->spec->kind);
+    argv[n].p = "@breg";
+    argv[n++].len = 5;
+    argv[n].p = ser;
+    argv[n++].len = kv_u64str(ser, b->serial);
+    argv[n].p = kind;
+    argv[n++].len = kv_ll2str(kind, b->spec->kind);
+    argv[n].p = shape;
+    argv[n++].len = kv_ll2str(shape, b->spec->shape);
+    argv[n].p = b->nb->name;
+    argv[n++].len = strlen(b->nb->name);
+    argv[n].p = nextra;
+    argv[n++].len = kv_ll2str(nextra, nx);
+    for (int j = 0; j < nx; j++) {
+        argv[n++] = b->argv[xfirst + j];
+    }
+    argv[n].p = b->single ? "1" : "0";
+    argv[n++].len = 1;
+    rs.kind = b->spec->kind;
+    rs.shape = b->spec->shape;
+    rs.nb = b->nb;
+    rs.nextra = nx;
+    rs.extra = &argv[6];
     for (int i = 0; i < b->nkeys; i++) {
         if (b->kshard[i] == s) {
             argv[n++] = b->argv[b->kpos[i]];
@@ -1179,16 +1610,16 @@ static void kv_block_register_at(kv_blocked_t *b, int s)
     }
     b->shards |= 1ULL << s;
     if (s == kv_block_me()) {
-        char *st = kv_malloc((size_t) n);
-        if (st == NULL || kv_owner_register(s, b->serial, b->db,
-                                            b->spec->kind, argv + 3, n - 3,
-                                            st) != KV_OK) {
+        kv_buf_t out = { 0 };
+        int first = 7 + nx;
+        if (kv_owner_register(s, b->serial, b->db, &rs, b->single,
+                              argv + first, n - first, &out) != KV_OK) {
             kv_log(KV_LOG_ERR, 0, "out of memory registering a blocked "
                                   "client");
         } else {
-            kv_block_statuses(b, s, st, (size_t) (n - 3));
+            kv_block_answer(b, s, out.data, out.len);
         }
-        kv_free(st);
+        kv_buf_free(&out);
     } else {
         kv_breq_t *rq = kv_malloc(sizeof(*rq));
         if (rq == NULL) {
@@ -1253,6 +1684,12 @@ static kv_blocked_t *kv_blocked_new(kv_client_t *c, const kv_bspec_t *spec,
             b->nkeys++;
         }
     }
+    b->single = 1;
+    for (int i = 1; i < b->nkeys; i++) {
+        if (b->kshard[i] != b->kshard[0]) {
+            b->single = 0;
+        }
+    }
     b->spec = spec;
     b->c = c;
     b->db = c->db->id;
@@ -1289,10 +1726,7 @@ void kv_block_call(kv_client_t *c, const kv_cmd_t *cmd)
         klast = c->argc - 2;
         break;
     case KV_BS_NUMKEYS:
-        err = kv_block_timeout(&c->argv[1], &ms);
-        if (err != NULL) {
-            break;
-        }
+        /* numkeys, the direction, COUNT; the timeout last. */
         argv[0].p = spec->nb;
         argv[0].len = strlen(spec->nb);
         {
@@ -1311,6 +1745,7 @@ void kv_block_call(kv_client_t *c, const kv_cmd_t *cmd)
             }
             kv_free(rest);
         }
+        err = kv_block_timeout(&c->argv[1], &ms);
         (void) kv_string2ll(c->argv[2].p, c->argv[2].len, &numkeys);
         kfirst = 3;
         klast = 2 + (int) numkeys;
@@ -1503,6 +1938,8 @@ int kv_block_pump(void)
             did++;
             if (ev->type == KV_EV_OFFER) {
                 kv_block_offered(ev->from, ev->serial, ev->data, ev->len);
+            } else if (ev->type == KV_EV_SERVED) {
+                kv_block_served(ev->db, ev->serial, ev->data, ev->len);
             } else if ((b = kv_blocked_find(ev->serial)) != NULL) {
                 if (ev->type == KV_EV_CLAIMED) {
                     kv_block_claimed(b, ev->data, ev->len);

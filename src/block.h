@@ -11,37 +11,40 @@
  *   1. checks its arguments (Redis's errors, in Redis's order), takes a
  *      place in the client's reply queue, and stops reading the client's
  *      further commands (Redis does not run them while it is blocked);
- *   2. registers at the owner of every key ("@breg serial kind key ..."):
- *      the owner appends a waiter to each key's FIFO and answers one
- *      status per key: R (the key has data and is reserved for this
- *      waiter), N (nothing yet), W (the key holds another type);
- *   3. once every status is in, decides as Redis would, in key order: the
- *      first W is a WRONGTYPE error, the first R is claimed;
- *   4. claims a key by running the command's non-blocking form on it
- *      (LPOP key, LMPOP 1 key ..., ZPOPMIN key, LMOVE src dst ...) through
- *      the ordinary router, so it runs where the keys are (across shards
- *      too, for BLMOVE). A reply other than "nothing" is the answer; the
- *      client is unblocked and every owner told ("@bunreg serial"). On
- *      "nothing" (another client popped first) the owner is told to keep
- *      the waiter ("@bdone serial key") and the next reserved key, if
- *      any, is claimed; else the client waits;
- *   5. meanwhile an owner whose key gets data (a key of the waited type is
- *      added to the database: db.c calls kv_block_key_added()) reserves
- *      it for the first waiter of its FIFO that waits for that type and
- *      sends that waiter's home an offer ("@boffer serial key"): a
- *      reservation to claim as in 4. One reservation per key at a time,
- *      so waiters are served in the order they blocked; a reservation
- *      ends with "@bdone" or "@bunreg";
+ *   2. registers at the owner of every key ("@breg serial kind shape nb
+ *      extra... single key ..."): the non-blocking form of the command
+ *      (LPOP, LMPOP 1 key LEFT COUNT 2, ZPOPMIN, LMOVE src dst ...) is
+ *      part of the registration;
+ *   3. when all its keys are on that owner ("single"), the owner serves
+ *      it at once if one of them has data, exactly as Redis would
+ *      (answer "S" and the reply); otherwise it appends a waiter to each
+ *      key's FIFO and answers one status per key: R (the key has data and
+ *      is reserved for this waiter), N (nothing yet), W (another type);
+ *   4. once every owner has answered, the home decides as Redis would, in
+ *      key order: the first W is a WRONGTYPE error, the first R is
+ *      claimed: the home runs the non-blocking form on it through the
+ *      ordinary router ("nothing" there: "@bdone serial key" keeps the
+ *      waiter in line and the next R is claimed; else it is the reply);
+ *   5. a key of the waited type added to an owner's database
+ *      (kv_block_key_added()) makes the owner serve the key's waiters in
+ *      the order they blocked, right after the command that added it, as
+ *      Redis does: it runs each one's non-blocking form itself while the
+ *      key has data, drops the registration, and sends the reply to its
+ *      home ("@bserved serial key undo reply"). A waiter the owner cannot
+ *      serve alone (BLMOVE to a key on another shard) is offered the key
+ *      instead ("@boffer serial key"): its home claims it as in 4, and
+ *      the key's later waiters wait until it has;
  *   6. a timeout (the home's timer heap) or a disconnect unblocks the
- *      client at its home and unregisters it everywhere. A timeout that
- *      fires while a claim is in flight waits for the claim's answer:
- *      what it popped is the client's reply, never lost.
+ *      client at its home and unregisters it everywhere ("@bunreg").
  *
- * Exactly one waiter is served per element: owners pop nothing on their
- * own; only a claim pops, and a home claims one key at a time. An offer
- * that reaches a home whose client is gone (or an unknown serial) is
- * answered with "@bunreg", which frees the reservation for the next
- * waiter.
+ * A reply that reaches a home whose client timed out, left, or was
+ * already served by another owner (a waiter on keys of several shards) is
+ * given back: the elements pushed back where they were popped from (undo
+ * says how), so nothing is lost and nothing is served twice.
+ *
+ * An offer that reaches a home whose client is gone (or an unknown
+ * serial) is answered with "@bunreg", which frees the reservation for the
+ * next waiter.
  *
  * Messages are KV_MSG_NOTE commands (no reply), except "@breg", a
  * request. A serial names one blocking of one client, unique across the
@@ -96,6 +99,7 @@ void kv_cmd_int_breg(kv_client_t *c);
 void kv_cmd_int_boffer(kv_client_t *c);
 void kv_cmd_int_bdone(kv_client_t *c);
 void kv_cmd_int_bunreg(kv_client_t *c);
+void kv_cmd_int_bserved(kv_client_t *c);
 
 /* The table's handlers for the blocking commands (never run directly:
  * route.c hands them to kv_block_call()). */

@@ -447,6 +447,7 @@ static const kv_cmd_t kv_internal_commands[] = {
     { "@boffer", 3, 0, 0, 0, 0, kv_cmd_int_boffer, NULL, "@boffer", 0 },
     { "@bdone", 3, 0, 0, 0, 0, kv_cmd_int_bdone, NULL, "@bdone", 0 },
     { "@bunreg", 2, 0, 0, 0, 0, kv_cmd_int_bunreg, NULL, "@bunreg", 0 },
+    { "@bserved", 5, 0, 0, 0, 0, kv_cmd_int_bserved, NULL, "@bserved", 0 },
     KV_CMD_END
 };
 
