@@ -44,6 +44,10 @@ the medians, with kevyd/redis ratios.
   --no-callgrind  skip the callgrind instructions-per-request runs (slow)
   --no-memory     skip the memory-per-key line
   -m N            keys for the memory line (default 1000000)
+  --mem-types T   types for the memory lines, comma-separated, or "all":
+                  string (16-byte values), hash (3 fields), set (3
+                  members), intset (3 integers), zset (3 members), list
+                  (3 elements); default string
   -o              also write the output to bench/results/<date>.txt
   --keep          keep the temporary directory (logs, callgrind files);
                   it is always kept when kevyd failed
@@ -73,6 +77,7 @@ QUICK=0
 CALLGRIND=1
 MEMORY=1
 MEM_KEYS=
+MEM_TYPES=string
 OUTPUT=0
 KEEP=0
 
@@ -88,6 +93,7 @@ while [ "$#" -gt 0 ]; do
         -r) need_arg "$@"; need_int "$1" "$2"; REPEATS=$2; shift 2 ;;
         -c) need_arg "$@"; need_int "$1" "$2"; CLIENTS=$2; shift 2 ;;
         -m) need_arg "$@"; need_int "$1" "$2"; MEM_KEYS=$2; shift 2 ;;
+        --mem-types) need_arg "$@"; MEM_TYPES=$2; shift 2 ;;
         --pin) PIN=1; shift ;;
         --quick) QUICK=1; shift ;;
         --no-callgrind) CALLGRIND=0; shift ;;
@@ -594,52 +600,78 @@ stop_group "$R_PID" 15
 # ------------------------------------------------------------------ memory
 
 if [ "$MEMORY" = 1 ]; then
-    note "memory: loading $MEM_KEYS keys into each server"
-    # *3 SET key:%07d v%015d, as RESP, for redis-cli --pipe
-    gen_keys() {
-        awk -v n="$MEM_KEYS" 'BEGIN {
+    [ "$MEM_TYPES" = all ] && MEM_TYPES=string,hash,set,intset,zset,list
+    # MEM_KEYS keys of one type as RESP, for redis-cli --pipe; every
+    # element is 8 bytes or less (small encodings), values 16 bytes.
+    gen_keys() {  # type
+        awk -v n="$MEM_KEYS" -v t="$1" '
+        function bulk(s) { return sprintf("$%d\r\n%s\r\n", length(s), s) }
+        BEGIN {
             for (i = 0; i < n; i++) {
-                k = sprintf("key:%07d", i); v = sprintf("v%015d", i)
-                printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n", length(k), k, v
+                e = sprintf("%07d", i)
+                if (t == "string")
+                    printf "*3\r\n%s%s%s", bulk("SET"), bulk("key:" e), bulk(sprintf("v%015d", i))
+                else if (t == "hash")
+                    printf "*8\r\n%s%s%s%s%s%s%s%s", bulk("HSET"), bulk("h:" e),
+                        bulk("f1"), bulk("a" e), bulk("f2"), bulk("b" e), bulk("f3"), bulk("c" e)
+                else if (t == "set")
+                    printf "*5\r\n%s%s%s%s%s", bulk("SADD"), bulk("s:" e),
+                        bulk("a" e), bulk("b" e), bulk("c" e)
+                else if (t == "intset")
+                    printf "*5\r\n%s%s%s%s%s", bulk("SADD"), bulk("i:" e),
+                        bulk(i), bulk(i + 1), bulk(i + 2)
+                else if (t == "zset")
+                    printf "*8\r\n%s%s%s%s%s%s%s%s", bulk("ZADD"), bulk("z:" e),
+                        bulk("1"), bulk("a" e), bulk("2"), bulk("b" e), bulk("3"), bulk("c" e)
+                else
+                    printf "*5\r\n%s%s%s%s%s", bulk("RPUSH"), bulk("l:" e),
+                        bulk("a" e), bulk("b" e), bulk("c" e)
             } }'
     }
-    mem_line() {  # name port rss-pids...: writes $TMP/memline.NAME, $TMP/mem.NAME
-        local name=$1 port=$2 u0 u1 r0 r1 dbsize pipeout
-        shift 2
+    # name type port rss-pids...: writes $TMP/memline.NAME.TYPE and
+    # $TMP/mem.NAME.TYPE (used_memory and RSS growth)
+    mem_line() {
+        local name=$1 type=$2 port=$3 u0 u1 r0 r1 dbsize pipeout
+        shift 3
         u0=$(info_field "$port" used_memory)
         r0=$(rss_kb "$@")
-        pipeout=$(gen_keys | timeout --foreground 600 "$REDIS_CLI" -h 127.0.0.1 -p "$port" --pipe 2>&1 | tail -n 1)
+        pipeout=$(gen_keys "$type" | timeout --foreground 600 "$REDIS_CLI" -h 127.0.0.1 -p "$port" --pipe 2>&1 | tail -n 1)
         dbsize=$(cli "$port" DBSIZE | tr -d '\r')
         u1=$(info_field "$port" used_memory)
         r1=$(rss_kb "$@")
         if [ "$dbsize" != "$MEM_KEYS" ]; then
-            problem "memory: $name has DBSIZE $dbsize after loading $MEM_KEYS keys ($pipeout)"
+            problem "memory: $name has DBSIZE $dbsize after loading $MEM_KEYS $type keys ($pipeout)"
             [ "$name" = kevyd ] && KEVYD_FAILED=1
         fi
-        awk -v name="$name" -v u0="${u0:-0}" -v u1="${u1:-0}" -v r0="$r0" -v r1="$r1" \
+        awk -v name="$name" -v type="$type" -v u0="${u0:-0}" -v u1="${u1:-0}" -v r0="$r0" -v r1="$r1" \
             -v n="$MEM_KEYS" -v d="$dbsize" 'BEGIN {
-            printf "%-6s keys %8s  used_memory %8.1f MB (%6.1f B/key)  RSS %8.1f MB (%6.1f B/key)\n",
-                name, d, u1 / 1048576, (u1 - u0) / n, r1 / 1024, (r1 - r0) * 1024 / n }' \
-            > "$TMP/memline.$name"
-        printf '%s %s\n' "$(( ${u1:-0} - ${u0:-0} ))" "$(( r1 - r0 ))" > "$TMP/mem.$name"
+            printf "%-6s %-6s keys %8s  used_memory %8.1f MB (%6.1f B/key)  RSS %8.1f MB (%6.1f B/key)\n",
+                name, type, d, u1 / 1048576, (u1 - u0) / n, r1 / 1024, (r1 - r0) * 1024 / n }' \
+            > "$TMP/memline.$name.$type"
+        printf '%s %s\n' "$(( ${u1:-0} - ${u0:-0} ))" "$(( r1 - r0 ))" > "$TMP/mem.$name.$type"
     }
-    start_kevyd kevyd-mem "$WORKERS" "${SRV_WRAP[@]}"
-    mapfile -t kw < <(children "$K_PID")
-    mem_line kevyd "$K_PORT" "${kw[@]}"
-    stop_group "$K_PID" 15
-    check_kevyd_log "$K_DIR"
-    start_redis redis-mem "${SRV_WRAP[@]}"
-    mem_line redis "$R_PORT" "$R_PID"
-    stop_group "$R_PID" 15
     out ""
-    out "memory: $MEM_KEYS keys key:%07d = 16-byte value; B/key = growth over the empty server"
+    out "memory: $MEM_KEYS keys of each type, each type in fresh servers; B/key = growth over the empty server"
+    out "  string: key:%07d = 16-byte value; hash, set, zset, list: 3 elements of 8 bytes; intset: 3 integers"
     out "  (kevyd used_memory from INFO memory, RSS = VmRSS summed over the workers)"
-    out "  $(cat "$TMP/memline.kevyd")"
-    out "  $(cat "$TMP/memline.redis")"
-    ku='' kr='' ru='' rr=''
-    read -r ku kr < "$TMP/mem.kevyd"
-    read -r ru rr < "$TMP/mem.redis"
-    out "  ratio kevyd/redis: used_memory $(ratio "$ku" "$ru"), RSS $(ratio "$kr" "$rr")"
+    IFS=, read -r -a mem_types <<< "$MEM_TYPES"
+    for type in "${mem_types[@]}"; do
+        note "memory: loading $MEM_KEYS $type keys into each server"
+        start_kevyd "kevyd-mem-$type" "$WORKERS" "${SRV_WRAP[@]}"
+        mapfile -t kw < <(children "$K_PID")
+        mem_line kevyd "$type" "$K_PORT" "${kw[@]}"
+        stop_group "$K_PID" 15
+        check_kevyd_log "$K_DIR"
+        start_redis "redis-mem-$type" "${SRV_WRAP[@]}"
+        mem_line redis "$type" "$R_PORT" "$R_PID"
+        stop_group "$R_PID" 15
+        out "  $(cat "$TMP/memline.kevyd.$type")"
+        out "  $(cat "$TMP/memline.redis.$type")"
+        ku='' kr='' ru='' rr=''
+        read -r ku kr < "$TMP/mem.kevyd.$type"
+        read -r ru rr < "$TMP/mem.redis.$type"
+        out "  $type ratio kevyd/redis: used_memory $(ratio "$ku" "$ru"), RSS $(ratio "$kr" "$rr")"
+    done
 fi
 
 # ------------------------------------------------------------------ callgrind
