@@ -256,20 +256,32 @@ static void kv_route_encode(int argc, const kv_str_t *argv)
 
 static void kv_pending_complete(kv_pending_t *p, const char *data, size_t len);
 
-static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
-                          const kv_str_t *argv)
+/* Encode argv and send it to target as a message of kind (seq for a
+ * request); *pos where it went in the ring (may be NULL). */
+static int kv_route_post(int target, uint8_t kind, int db, uint64_t seq,
+                         int argc, const kv_str_t *argv, uint64_t *pos)
 {
     kv_msg_hdr_t hdr;
     struct iovec iov;
 
     kv_route_encode(argc, argv);
     memset(&hdr, 0, sizeof(hdr));
-    hdr.kind = KV_MSG_REQ;
+    hdr.kind = kind;
     hdr.db = (uint16_t) db;
     hdr.origin_gen = kv_route.gen;
-    hdr.seq = ++kv_route.seq[target];
+    hdr.seq = seq;
+    iov.iov_base = kv_route.scratch.data;
+    iov.iov_len = kv_route.scratch.len;
+    return kv_shard_send(target, &hdr, &iov, 1, pos);
+}
+
+static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
+                          const kv_str_t *argv)
+{
+    uint64_t seq = ++kv_route.seq[target];
+
     p->target = target;
-    p->seq = hdr.seq;
+    p->seq = seq;
     p->in_flight = 1;
     p->tnext = NULL;
     if (kv_route.tq_tail[target] != NULL) {
@@ -278,9 +290,8 @@ static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
         kv_route.tq_head[target] = p;
     }
     kv_route.tq_tail[target] = p;
-    iov.iov_base = kv_route.scratch.data;
-    iov.iov_len = kv_route.scratch.len;
-    if (kv_shard_send(target, &hdr, &iov, 1, &p->pos) != KV_OK) {
+    if (kv_route_post(target, KV_MSG_REQ, db, seq, argc, argv, &p->pos) !=
+        KV_OK) {
         /* Stays in the FIFO: the next reply from target (or its death)
          * answers it with an error, in order. */
         p->pos = 0;
@@ -1387,17 +1398,8 @@ void kv_route_request(int target, int db, int argc, const kv_str_t *argv,
 
 int kv_route_note(int target, int db, int argc, const kv_str_t *argv)
 {
-    kv_msg_hdr_t hdr;
-    struct iovec iov;
-
-    kv_route_encode(argc, argv);
-    memset(&hdr, 0, sizeof(hdr));
-    hdr.kind = KV_MSG_NOTE;
-    hdr.db = (uint16_t) db;
-    hdr.origin_gen = kv_route.gen;
-    iov.iov_base = kv_route.scratch.data;
-    iov.iov_len = kv_route.scratch.len;
-    if (kv_shard_send(target, &hdr, &iov, 1, NULL) != KV_OK) {
+    if (kv_route_post(target, KV_MSG_NOTE, db, 0, argc, argv, NULL) !=
+        KV_OK) {
         kv_log(KV_LOG_ERR, 0, "cannot send a message to worker %d", target);
         return KV_ERROR;
     }

@@ -312,6 +312,20 @@ static int kv_xs_step(kv_xs_txn_t *t, int s, int db, int argc, kv_str_t *argv,
     return KV_OK;
 }
 
+static void kv_out(kv_buf_t *out, const char *s);
+
+/* The end of a transaction on the scratch copies: drop them, resume the
+ * shards, and make out the error if a worker failed it. */
+static void kv_xs_close(kv_xs_txn_t *t, kv_db_t *scratch, kv_buf_t *out)
+{
+    kv_db_flush(scratch);
+    kv_xs_end(t);
+    if (t->failed) {
+        out->len = out->pos = 0;
+        kv_out(out, KV_XSHARD_LOST);
+    }
+}
+
 static long long kv_xs_int(const kv_buf_t *r)
 {
     long long v = 0;
@@ -837,12 +851,7 @@ void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
          i++) {
         kv_xs_write_back(&t, scratch, db, &keys[i], existed[i], &r);
     }
-    kv_db_flush(scratch);
-    kv_xs_end(&t);
-    if (t.failed) {
-        out->len = out->pos = 0;
-        kv_out(out, KV_XSHARD_LOST);
-    }
+    kv_xs_close(&t, scratch, out);
 done:
     kv_route_end_reply(c);
     kv_buf_free(&r);
@@ -1080,12 +1089,7 @@ void kv_xshard_sort(kv_client_t *c, const kv_cmd_t *cmd)
                 (int) KV_ARRAY_LEN(argv), argv, &r);
         }
     }
-    kv_db_flush(scratch);
-    kv_xs_end(&t);
-    if (t.failed) {
-        out->len = out->pos = 0;
-        kv_out(out, KV_XSHARD_LOST);
-    }
+    kv_xs_close(&t, scratch, out);
 done:
     kv_route_end_reply(c);
     kv_sort_args_free(&a);
