@@ -155,6 +155,48 @@ static ssize_t kv_resp_find_cr(const char *buf, size_t from, size_t len)
     return -1;
 }
 
+/*
+ * The common header line, "*<n>\r\n" or "$<n>\r\n" at buf[from] with n
+ * plain decimal digits, read in one pass. Returns n and sets *next past
+ * the line, or returns -1 for anything else (an incomplete line, a sign,
+ * a leading zero, a NUL, more than 18 digits): the caller then takes the
+ * general path, which knows every error, so both accept exactly the same
+ * input. 18 digits cannot overflow a long long.
+ */
+static inline long long kv_resp_fast_len(const char *buf, size_t from,
+                                         size_t len, size_t *next)
+{
+    const unsigned char *s = (const unsigned char *) buf + from + 1;
+    size_t avail = len - from - 1, max, i;
+    long long v;
+    unsigned d;
+
+    /* A digit, "\r" and a byte after it, at least. */
+    if (avail < 3 || (d = s[0] - '0') > 9u) {
+        return -1;
+    }
+    if (d == 0) {
+        /* "0" alone; "01" is refused by string2ll. */
+        if (s[1] != '\r') {
+            return -1;
+        }
+        *next = from + 4;
+        return 0;
+    }
+    /* Digits stop early enough for "\r" and a byte to fit: s[i] below is
+     * always inside the buffer. */
+    max = avail - 2 < 18 ? avail - 2 : 18;
+    v = d;
+    for (i = 1; i < max && (d = s[i] - '0') <= 9u; i++) {
+        v = v * 10 + d;
+    }
+    if (s[i] != '\r') {
+        return -1;
+    }
+    *next = from + i + 3;
+    return v;
+}
+
 static int kv_resp_ibuf_put(kv_resp_parser_t *p, size_t *n, char c)
 {
     if (*n == p->ibuf_cap) {
@@ -370,6 +412,7 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
 {
     long long ll;
     ssize_t cr;
+    size_t next;
 
     for (;;) {
         if (p->mbulk == 0) {
@@ -384,33 +427,43 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
                 }
                 return rc;
             }
-            cr = kv_resp_find_cr(buf, *pos, len);
-            if (cr < 0) {
-                if (len - *pos > KV_PROTO_INLINE_MAX) {
-                    *err = "Protocol error: too big mbulk count string";
+            ll = kv_resp_fast_len(buf, *pos, len, &next);
+            if (ll <= 0 || ll > INT_MAX) {
+                cr = kv_resp_find_cr(buf, *pos, len);
+                if (cr < 0) {
+                    if (len - *pos > KV_PROTO_INLINE_MAX) {
+                        *err = "Protocol error: too big mbulk count string";
+                        return KV_ERROR;
+                    }
+                    return KV_AGAIN;
+                }
+                if (!kv_string2ll(buf + *pos + 1, (size_t) cr - *pos - 1,
+                                  &ll) ||
+                    ll > INT_MAX) {
+                    *err = "Protocol error: invalid multibulk length";
                     return KV_ERROR;
                 }
-                return KV_AGAIN;
-            }
-            if (!kv_string2ll(buf + *pos + 1, (size_t) cr - *pos - 1, &ll) ||
-                ll > INT_MAX) {
-                *err = "Protocol error: invalid multibulk length";
-                return KV_ERROR;
-            }
-            if (ll <= 0) {
-                *pos = (size_t) cr + 2;
-                continue; /* "*0" and "*-1" are skipped */
+                if (ll <= 0) {
+                    *pos = (size_t) cr + 2;
+                    continue; /* "*0" and "*-1" are skipped */
+                }
+                next = (size_t) cr + 2;
             }
             /* *pos stays at the start of the command until it is whole;
              * cur walks through it. */
-            p->cur = (size_t) cr + 2;
+            p->cur = next;
             p->mbulk = (int) ll;
             p->argc = 0;
             p->bulk = -1;
             p->is_inline = 0;
         }
         while (p->mbulk > 0) {
-            if (p->bulk < 0) {
+            if (p->bulk < 0 && p->cur < len && buf[p->cur] == '$' &&
+                (ll = kv_resp_fast_len(buf, p->cur, len, &next)) >= 0 &&
+                ll <= lim->max_bulk_len) {
+                p->cur = next;
+                p->bulk = ll;
+            } else if (p->bulk < 0) {
                 cr = kv_resp_find_cr(buf, p->cur, len);
                 if (cr < 0) {
                     if (len - p->cur > KV_PROTO_INLINE_MAX) {
