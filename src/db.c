@@ -85,9 +85,12 @@ void kv_db_update_clock(void)
     kv_now_ms = kv_wall_us() / 1000;
 }
 
+/* Like Redis's LRU_CLOCK(): the wall clock in seconds, as cached (Redis
+ * caches it in its cron; kevyd reads the per-command instant), so that
+ * touching a key costs no clock_gettime(). */
 uint32_t kv_lru_clock(void)
 {
-    return (uint32_t) (kv_mono_ms() / 1000);
+    return (uint32_t) (kv_now_ms / 1000);
 }
 
 const char *kv_key_str(kv_key_t *k, char buf[32], size_t *len)
@@ -290,9 +293,10 @@ static kv_key_t *kv_key_take_ttl(kv_key_t *nw, kv_key_t *old)
     return r;
 }
 
-kv_key_t *kv_db_lookup(kv_db_t *db, const char *key, size_t len)
+/* kv_db_lookup() for a key whose hash is known already. */
+static kv_key_t *kv_db_lookup_hashed(kv_db_t *db, const char *key, size_t len,
+                                     uint64_t h)
 {
-    uint64_t h = kv_dict_hash(key, len);
     kv_key_t *k = (kv_key_t *) kv_dict_find(&db->dict, key, len, h);
 
     if (k != NULL && (k->flags & KV_KEY_VOLATILE) &&
@@ -302,6 +306,11 @@ kv_key_t *kv_db_lookup(kv_db_t *db, const char *key, size_t len)
         return NULL;
     }
     return k;
+}
+
+kv_key_t *kv_db_lookup(kv_db_t *db, const char *key, size_t len)
+{
+    return kv_db_lookup_hashed(db, key, len, kv_dict_hash(key, len));
 }
 
 kv_key_t *kv_db_lookup_read(kv_db_t *db, const char *key, size_t len)
@@ -362,7 +371,7 @@ static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
     if (nk == NULL) {
         return NULL;
     }
-    old = kv_db_lookup(db, key, len);
+    old = kv_db_lookup_hashed(db, key, len, nk->de.hash);
     if (old == NULL) {
         kv_db_link_key(db, nk);
         return nk;
