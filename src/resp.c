@@ -23,6 +23,20 @@ void kv_resp_parser_free(kv_resp_parser_t *p)
     kv_resp_parser_init(p);
 }
 
+void kv_resp_parser_reset(kv_resp_parser_t *p)
+{
+    if (p->cap > KV_RESP_KEEP_ARGS || p->argv_cap > KV_RESP_KEEP_ARGS ||
+        p->ibuf_cap > KV_PROTO_INLINE_MAX) {
+        kv_resp_parser_free(p);
+        return;
+    }
+    p->cur = 0;
+    p->mbulk = 0;
+    p->bulk = -1;
+    p->argc = 0;
+    p->is_inline = 0;
+}
+
 int kv_resp_in_command(const kv_resp_parser_t *p)
 {
     return p->mbulk > 0;
