@@ -435,16 +435,22 @@ static void kv_cmd_unknown(kv_client_t *c)
                     kv_arg_cstrlen(&c->argv[0], 128), c->argv[0].p, args);
 }
 
-const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
+/* kv_cmd_resolve(), replying its errors or (reply 0) not. */
+static const kv_cmd_t *kv_cmd_find(kv_client_t *c, int reply)
 {
     const kv_cmd_t *cmd = kv_cmd_lookup(c->argv[0].p, c->argv[0].len);
 
     if (cmd == NULL) {
-        kv_cmd_unknown(c);
+        if (reply) {
+            kv_cmd_unknown(c);
+        }
         return NULL;
     }
     if (cmd->subcommands != NULL && c->argc >= 2) {
         const kv_cmd_t *sub = kv_cmd_lookup_sub(cmd, &c->argv[1]);
+        if (sub == NULL && !reply) {
+            return NULL;
+        }
         if (sub == NULL) {
             char upper[32];
             size_t i;
@@ -460,15 +466,19 @@ const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
         cmd = sub;
     }
     if ((cmd->arity > 0 && cmd->arity != c->argc) || (c->argc < -cmd->arity)) {
-        kv_reply_errorf(c, "wrong number of arguments for '%s' command",
-                        cmd->fullname);
+        if (reply) {
+            kv_reply_errorf(c, "wrong number of arguments for '%s' command",
+                            cmd->fullname);
+        }
         return NULL;
     }
     if (cmd->proc == NULL) {
         /* A container called without a subcommand (OBJECT alone is
          * caught by its arity). */
-        c->cmd = cmd;
-        kv_reply_arity_error(c);
+        if (reply) {
+            c->cmd = cmd;
+            kv_reply_arity_error(c);
+        }
         return NULL;
     }
     c->cmd = cmd;
@@ -476,13 +486,51 @@ const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
     return cmd;
 }
 
+const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
+{
+    return kv_cmd_find(c, 1);
+}
+
+/*
+ * A client's error answers in its turn like any reply: with replies of
+ * earlier commands still outstanding at other shards, an error written at
+ * once would overtake them. So a command that cannot run (unknown name,
+ * wrong arity ...) and a protocol error are routed like a keyless
+ * command: they run where the client is, after what it sent before. The
+ * unresolved command's handler resolves the name again, this time
+ * replying the error.
+ */
+static const char *kv_cmd_in_turn_error;
+
+static void kv_cmd_unresolved(kv_client_t *c)
+{
+    (void) kv_cmd_find(c, 1);
+}
+
+static void kv_cmd_protocol_error(kv_client_t *c)
+{
+    kv_reply_error(c, kv_cmd_in_turn_error);
+}
+
+static const kv_cmd_t kv_cmd_unresolved_entry = {
+    "@unresolved", 0, 0, 0, 0, 0, kv_cmd_unresolved, NULL, "@unresolved", 0
+};
+static const kv_cmd_t kv_cmd_protocol_error_entry = {
+    "@protoerr", 0, 0, 0, 0, 0, kv_cmd_protocol_error, NULL, "@protoerr", 0
+};
+
 void kv_cmd_call(kv_client_t *c)
 {
-    const kv_cmd_t *cmd = kv_cmd_resolve(c);
+    const kv_cmd_t *cmd = kv_cmd_find(c, 0);
 
-    if (cmd != NULL) {
-        kv_route_call(c, cmd);
-    }
+    kv_route_call(c, cmd != NULL ? cmd : &kv_cmd_unresolved_entry);
+}
+
+void kv_reply_error_in_turn(kv_client_t *c, const char *err)
+{
+    kv_cmd_in_turn_error = err;
+    kv_route_call(c, &kv_cmd_protocol_error_entry);
+    kv_cmd_in_turn_error = NULL;
 }
 
 /* Commands only workers send each other: not in kv_commands[], so no
