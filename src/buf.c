@@ -32,7 +32,7 @@ int kv_buf_reserve(kv_buf_t *b, size_t n)
     return KV_OK;
 }
 
-int kv_buf_append(kv_buf_t *b, const void *p, size_t n)
+int kv_buf_append_slow(kv_buf_t *b, const void *p, size_t n)
 {
     if (n == 0) {
         return KV_OK; /* p may be NULL then: memcpy must not see it */

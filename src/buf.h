@@ -18,7 +18,7 @@ typedef struct kv_buf_s {
 
 /* Make room for n more bytes; KV_ERROR when out of memory. */
 int kv_buf_reserve(kv_buf_t *b, size_t n);
-int kv_buf_append(kv_buf_t *b, const void *p, size_t n);
+int kv_buf_append_slow(kv_buf_t *b, const void *p, size_t n);
 /* Drop the consumed prefix; returns how many bytes moved out. */
 size_t kv_buf_compact(kv_buf_t *b);
 /* Give memory back when a large buffer is empty again. */
@@ -28,6 +28,18 @@ void kv_buf_free(kv_buf_t *b);
 static inline size_t kv_buf_pending(const kv_buf_t *b)
 {
     return b->len - b->pos;
+}
+
+/* Append n bytes; KV_ERROR when out of memory. Inline: every reply goes
+ * through here, and it almost always fits. */
+static inline int kv_buf_append(kv_buf_t *b, const void *p, size_t n)
+{
+    if (KV_LIKELY(n != 0 && b->cap - b->len >= n)) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return KV_OK;
+    }
+    return kv_buf_append_slow(b, p, n);
 }
 
 #endif /* KV_BUF_H */

@@ -245,7 +245,7 @@ void kv_client_process_input(kv_client_t *c)
         if (rc == KV_ERROR) {
             kv_log(KV_LOG_INFO, 0, "client %llu (%s): %s",
                    (unsigned long long) c->id, c->addr, err);
-            kv_reply_error(c, err);
+            kv_reply_error_in_turn(c, err);
             c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
             break;
         }

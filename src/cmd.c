@@ -322,21 +322,97 @@ static int kv_cmd_namecmp(const char *name, size_t len, const char *tname)
     return tname[i] == '\0' ? 0 : -1;
 }
 
+/*
+ * The name index: every request looks its command up, so kv_commands[]
+ * (sorted, for COMMAND and the tests) is indexed by an open-addressed hash
+ * table of the case-folded names, built on the first lookup. Linear
+ * probing at a load of at most a half: a lookup hashes the name once and
+ * almost always compares it with one entry only, where bisecting the
+ * table compared it with eight.
+ *
+ * Folding is ASCII's (the C locale's tolower()): only 'A'..'Z' change.
+ * The hash folds with "| 0x20", which maps more bytes together, but two
+ * names equal under tolower() always hash alike, and the final
+ * comparison is exact.
+ */
+#define KV_CMD_INDEX_SLOTS 1024 /* a power of two, >= 2 * kv_ncommands */
+#define KV_CMD_NAME_MAX 64      /* longer names are no command */
+
+static uint16_t kv_cmd_index[KV_CMD_INDEX_SLOTS]; /* kv_commands[i]: i + 1 */
+static uint8_t kv_cmd_namelen[KV_ARRAY_LEN(kv_commands)];
+static int kv_cmd_index_built;
+
+static inline uint32_t kv_cmd_name_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ ((unsigned char) name[i] | 0x20)) * 16777619u;
+    }
+    return h ^ (h >> 15);
+}
+
+static void kv_cmd_index_build(void)
+{
+    uint32_t mask = KV_CMD_INDEX_SLOTS - 1;
+
+    /* The sizes are constants: a table that outgrows them is a bug that
+     * no run may survive. */
+    if (kv_ncommands * 2 > KV_CMD_INDEX_SLOTS) {
+        kv_log(KV_LOG_EMERG, 0, "%zu commands: KV_CMD_INDEX_SLOTS is too small",
+               kv_ncommands);
+        abort();
+    }
+    for (size_t i = 0; i < kv_ncommands; i++) {
+        size_t len = strlen(kv_commands[i].name);
+        uint32_t h;
+
+        if (len > KV_CMD_NAME_MAX) {
+            kv_log(KV_LOG_EMERG, 0, "command name \"%s\" is too long",
+                   kv_commands[i].name);
+            abort();
+        }
+        kv_cmd_namelen[i] = (uint8_t) len;
+        h = kv_cmd_name_hash(kv_commands[i].name, len) & mask;
+        while (kv_cmd_index[h] != 0) {
+            h = (h + 1) & mask;
+        }
+        kv_cmd_index[h] = (uint16_t) (i + 1);
+    }
+    kv_cmd_index_built = 1;
+}
+
 const kv_cmd_t *kv_cmd_lookup(const char *name, size_t len)
 {
-    size_t lo = 0, hi = kv_ncommands;
+    uint32_t mask = KV_CMD_INDEX_SLOTS - 1, h;
+    unsigned slot;
 
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int r = kv_cmd_namecmp(name, len, kv_commands[mid].name);
-        if (r == 0) {
-            return &kv_commands[mid];
+    if (KV_UNLIKELY(!kv_cmd_index_built)) {
+        kv_cmd_index_build();
+    }
+    if (len == 0 || len > KV_CMD_NAME_MAX) {
+        return NULL;
+    }
+    h = kv_cmd_name_hash(name, len) & mask;
+    while ((slot = kv_cmd_index[h]) != 0) {
+        const char *t = kv_commands[slot - 1].name;
+        size_t i;
+
+        if (kv_cmd_namelen[slot - 1] == len) {
+            for (i = 0; i < len; i++) {
+                unsigned char a = (unsigned char) name[i];
+                if ((unsigned) (a - 'A') < 26u) {
+                    a = (unsigned char) (a + ('a' - 'A'));
+                }
+                if (a != (unsigned char) t[i]) {
+                    break;
+                }
+            }
+            if (i == len) {
+                return &kv_commands[slot - 1];
+            }
         }
-        if (r < 0) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
+        h = (h + 1) & mask;
     }
     return NULL;
 }
@@ -381,16 +457,22 @@ static void kv_cmd_unknown(kv_client_t *c)
                     kv_arg_cstrlen(&c->argv[0], 128), c->argv[0].p, args);
 }
 
-const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
+/* kv_cmd_resolve(), replying its errors or (reply 0) not. */
+static const kv_cmd_t *kv_cmd_find(kv_client_t *c, int reply)
 {
     const kv_cmd_t *cmd = kv_cmd_lookup(c->argv[0].p, c->argv[0].len);
 
     if (cmd == NULL) {
-        kv_cmd_unknown(c);
+        if (reply) {
+            kv_cmd_unknown(c);
+        }
         return NULL;
     }
     if (cmd->subcommands != NULL && c->argc >= 2) {
         const kv_cmd_t *sub = kv_cmd_lookup_sub(cmd, &c->argv[1]);
+        if (sub == NULL && !reply) {
+            return NULL;
+        }
         if (sub == NULL) {
             char upper[32];
             size_t i;
@@ -406,15 +488,19 @@ const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
         cmd = sub;
     }
     if ((cmd->arity > 0 && cmd->arity != c->argc) || (c->argc < -cmd->arity)) {
-        kv_reply_errorf(c, "wrong number of arguments for '%s' command",
-                        cmd->fullname);
+        if (reply) {
+            kv_reply_errorf(c, "wrong number of arguments for '%s' command",
+                            cmd->fullname);
+        }
         return NULL;
     }
     if (cmd->proc == NULL) {
         /* A container called without a subcommand (OBJECT alone is
          * caught by its arity). */
-        c->cmd = cmd;
-        kv_reply_arity_error(c);
+        if (reply) {
+            c->cmd = cmd;
+            kv_reply_arity_error(c);
+        }
         return NULL;
     }
     c->cmd = cmd;
@@ -422,13 +508,51 @@ const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
     return cmd;
 }
 
+const kv_cmd_t *kv_cmd_resolve(kv_client_t *c)
+{
+    return kv_cmd_find(c, 1);
+}
+
+/*
+ * A client's error answers in its turn like any reply: with replies of
+ * earlier commands still outstanding at other shards, an error written at
+ * once would overtake them. So a command that cannot run (unknown name,
+ * wrong arity ...) and a protocol error are routed like a keyless
+ * command: they run where the client is, after what it sent before. The
+ * unresolved command's handler resolves the name again, this time
+ * replying the error.
+ */
+static const char *kv_cmd_in_turn_error;
+
+static void kv_cmd_unresolved(kv_client_t *c)
+{
+    (void) kv_cmd_find(c, 1);
+}
+
+static void kv_cmd_protocol_error(kv_client_t *c)
+{
+    kv_reply_error(c, kv_cmd_in_turn_error);
+}
+
+static const kv_cmd_t kv_cmd_unresolved_entry = {
+    "@unresolved", 0, 0, 0, 0, 0, kv_cmd_unresolved, NULL, "@unresolved", 0
+};
+static const kv_cmd_t kv_cmd_protocol_error_entry = {
+    "@protoerr", 0, 0, 0, 0, 0, kv_cmd_protocol_error, NULL, "@protoerr", 0
+};
+
 void kv_cmd_call(kv_client_t *c)
 {
-    const kv_cmd_t *cmd = kv_cmd_resolve(c);
+    const kv_cmd_t *cmd = kv_cmd_find(c, 0);
 
-    if (cmd != NULL) {
-        kv_route_call(c, cmd);
-    }
+    kv_route_call(c, cmd != NULL ? cmd : &kv_cmd_unresolved_entry);
+}
+
+void kv_reply_error_in_turn(kv_client_t *c, const char *err)
+{
+    kv_cmd_in_turn_error = err;
+    kv_route_call(c, &kv_cmd_protocol_error_entry);
+    kv_cmd_in_turn_error = NULL;
 }
 
 /* Commands only workers send each other: not in kv_commands[], so no

@@ -57,6 +57,8 @@ const kv_cmd_t *kv_cmd_lookup(const char *name, size_t len);
 const kv_cmd_t *kv_cmd_resolve(kv_client_t *c);
 /* A client's command: resolve it, then route it (route.c). */
 void kv_cmd_call(kv_client_t *c);
+/* A protocol error, replied after the replies still outstanding. */
+void kv_reply_error_in_turn(kv_client_t *c, const char *err);
 /* A command forwarded by another worker: resolve and run it here; also
  * knows the internal commands ("@randomkey"). */
 void kv_cmd_run(kv_client_t *c);

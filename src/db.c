@@ -88,9 +88,12 @@ void kv_db_update_clock(void)
     kv_now_ms = kv_wall_us() / 1000;
 }
 
+/* Like Redis's LRU_CLOCK(): the wall clock in seconds, as cached (Redis
+ * caches it in its cron; kevyd reads the per-command instant), so that
+ * touching a key costs no clock_gettime(). */
 uint32_t kv_lru_clock(void)
 {
-    return (uint32_t) (kv_mono_ms() / 1000);
+    return (uint32_t) (kv_now_ms / 1000);
 }
 
 const char *kv_key_str(kv_key_t *k, char buf[32], size_t *len)
@@ -148,9 +151,10 @@ static size_t kv_key_size(int volatile_, size_t keylen, size_t emb)
            emb;
 }
 
-/* A new unlinked entry with the given name and an embedded area of emb
- * bytes (for EMBSTR values), no TTL. */
-static kv_key_t *kv_key_new(const char *name, size_t len, size_t emb)
+/* A new unlinked entry with the given name (whose kv_dict_hash() is hash)
+ * and an embedded area of emb bytes (for EMBSTR values), no TTL. */
+static kv_key_t *kv_key_new_hashed(const char *name, size_t len, size_t emb,
+                                   uint64_t hash)
 {
     kv_key_t *k;
 
@@ -163,10 +167,15 @@ static kv_key_t *kv_key_new(const char *name, size_t len, size_t emb)
     }
     memset(k, 0, sizeof(*k));
     k->keylen = (uint32_t) len;
-    k->de.hash = kv_dict_hash(name, len);
+    k->de.hash = hash;
     k->lru = kv_lru_clock();
     memcpy(kv_key_name(k), name, len);
     return k;
+}
+
+static kv_key_t *kv_key_new(const char *name, size_t len, size_t emb)
+{
+    return kv_key_new_hashed(name, len, emb, kv_dict_hash(name, len));
 }
 
 static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
@@ -228,14 +237,14 @@ void kv_key_free(kv_key_t *k)
 }
 
 /* Encode a string value into a fresh entry (tryObjectEncoding rules). */
-static kv_key_t *kv_key_new_string(const char *name, size_t len,
+static kv_key_t *kv_key_new_string(const char *name, size_t len, uint64_t hash,
                                    const char *val, size_t vlen)
 {
     kv_key_t *k;
     long long ll;
 
     if (vlen <= 20 && kv_string2ll(val, vlen, &ll)) {
-        k = kv_key_new(name, len, 0);
+        k = kv_key_new_hashed(name, len, 0, hash);
         if (k != NULL) {
             k->enc = KV_ENC_INT;
             k->v.i = ll;
@@ -243,7 +252,7 @@ static kv_key_t *kv_key_new_string(const char *name, size_t len,
         return k;
     }
     if (vlen <= KV_EMBSTR_MAX) {
-        k = kv_key_new(name, len, vlen);
+        k = kv_key_new_hashed(name, len, vlen, hash);
         if (k != NULL) {
             k->enc = KV_ENC_EMBSTR;
             k->vlen = (uint32_t) vlen;
@@ -251,7 +260,7 @@ static kv_key_t *kv_key_new_string(const char *name, size_t len,
         }
         return k;
     }
-    k = kv_key_new(name, len, 0);
+    k = kv_key_new_hashed(name, len, 0, hash);
     if (k == NULL) {
         return NULL;
     }
@@ -293,9 +302,10 @@ static kv_key_t *kv_key_take_ttl(kv_key_t *nw, kv_key_t *old)
     return r;
 }
 
-kv_key_t *kv_db_lookup(kv_db_t *db, const char *key, size_t len)
+/* kv_db_lookup() for a key whose hash is known already. */
+static kv_key_t *kv_db_lookup_hashed(kv_db_t *db, const char *key, size_t len,
+                                     uint64_t h)
 {
-    uint64_t h = kv_dict_hash(key, len);
     kv_key_t *k = (kv_key_t *) kv_dict_find(&db->dict, key, len, h);
 
     if (k != NULL && (k->flags & KV_KEY_VOLATILE) &&
@@ -305,6 +315,11 @@ kv_key_t *kv_db_lookup(kv_db_t *db, const char *key, size_t len)
         return NULL;
     }
     return k;
+}
+
+kv_key_t *kv_db_lookup(kv_db_t *db, const char *key, size_t len)
+{
+    return kv_db_lookup_hashed(db, key, len, kv_dict_hash(key, len));
 }
 
 kv_key_t *kv_db_lookup_read(kv_db_t *db, const char *key, size_t len)
@@ -366,15 +381,10 @@ int kv_db_delete(kv_db_t *db, const char *key, size_t len)
     return 1;
 }
 
-static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
-                             kv_key_t *nk, int keep_ttl)
+/* Store nk in place of old (the live entry of the same key, or NULL). */
+static kv_key_t *kv_db_put(kv_db_t *db, kv_key_t *nk, kv_key_t *old,
+                           int keep_ttl)
 {
-    kv_key_t *old;
-
-    if (nk == NULL) {
-        return NULL;
-    }
-    old = kv_db_lookup(db, key, len);
     if (old == NULL) {
         kv_db_link_key(db, nk);
         return nk;
@@ -402,11 +412,60 @@ static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
     return nk;
 }
 
+static kv_key_t *kv_db_store(kv_db_t *db, const char *key, size_t len,
+                             kv_key_t *nk, int keep_ttl)
+{
+    if (nk == NULL) {
+        return NULL;
+    }
+    return kv_db_put(db, nk, kv_db_lookup_hashed(db, key, len, nk->de.hash),
+                     keep_ttl);
+}
+
+/*
+ * A string value over a string entry of the same encoding and size (an
+ * int over an int, an embedded value over one as long) without a TTL to
+ * drop: written in place, since a new entry would be the same one byte
+ * for byte (and cost a malloc() and a free()). Returns 1 when done.
+ */
+static int kv_key_overwrite(kv_key_t *k, const char *val, size_t vlen,
+                            int keep_ttl)
+{
+    long long ll;
+
+    if (k->type != KV_TYPE_STRING ||
+        ((k->flags & KV_KEY_VOLATILE) && !keep_ttl)) {
+        return 0;
+    }
+    if (vlen <= 20 && kv_string2ll(val, vlen, &ll)) {
+        if (k->enc != KV_ENC_INT) {
+            return 0;
+        }
+        k->v.i = ll;
+    } else if (vlen <= KV_EMBSTR_MAX && k->enc == KV_ENC_EMBSTR &&
+               k->vlen == vlen) {
+        memmove(kv_key_name(k) + k->keylen, val, vlen);
+    } else {
+        return 0;
+    }
+    k->lru = kv_lru_clock();
+    return 1;
+}
+
 kv_key_t *kv_db_set_string(kv_db_t *db, const char *key, size_t len,
                            const char *val, size_t vlen, int keep_ttl)
 {
-    return kv_db_store(db, key, len, kv_key_new_string(key, len, val, vlen),
-                       keep_ttl);
+    uint64_t hash = kv_dict_hash(key, len);
+    kv_key_t *old = kv_db_lookup_hashed(db, key, len, hash), *nk;
+
+    if (old != NULL && kv_key_overwrite(old, val, vlen, keep_ttl)) {
+        return old;
+    }
+    nk = kv_key_new_string(key, len, hash, val, vlen);
+    if (nk == NULL) {
+        return NULL;
+    }
+    return kv_db_put(db, nk, old, keep_ttl);
 }
 
 kv_key_t *kv_db_set_int(kv_db_t *db, const char *key, size_t len, int64_t v,

@@ -17,8 +17,10 @@
  *
  * So a 16-byte key with a 16-byte value is one 72-byte allocation.
  * Adding or removing a TTL, or changing an embedded value, reallocates the
- * entry; kv_dict_relink() and db->vol are then updated, and callers always
- * use the kv_key_t * returned to them, never an older one.
+ * entry (but a SET of an int over an int, or of an embedded value over
+ * one as long, rewrites it in place); kv_dict_relink() and db->vol are
+ * then updated, and callers always use the kv_key_t * returned to them,
+ * never an older one.
  *
  * Strings: KV_ENC_INT (v.i, like Redis's "int" encoding), KV_ENC_EMBSTR
  * (bytes after the key, up to KV_EMBSTR_MAX, "embstr"), KV_ENC_RAW (v.ptr

@@ -27,8 +27,9 @@
  *
  * One loop turn (kv_loop_run_once): wait (at most timeout ms, or not at
  * all when work is pending), deliver completions, call before_wait so the
- * owner can flush replies, submit. The loop never spins: it sleeps in the
- * kernel until I/O, a signal on a polled fd, or the timeout.
+ * owner can flush replies, submit. A turn sleeps in the kernel until I/O,
+ * a signal on a polled fd, or the timeout; only kv_loop_spin(), which the
+ * owner calls (bounded) instead of sleeping, busy-waits.
  */
 #ifndef KV_EVENT_H
 #define KV_EVENT_H
@@ -86,6 +87,8 @@ typedef struct {
     int (*poll)(kv_loop_t *loop, kv_io_t *io);
     void (*close)(kv_loop_t *loop, kv_io_t *io);
     int (*run_once)(kv_loop_t *loop, int timeout_ms);
+    /* NULL when the backend cannot tell without a system call. */
+    int (*spin)(kv_loop_t *loop, int64_t until_us, int (*other)(void));
 } kv_event_ops_t;
 
 struct kv_loop_s {
@@ -95,6 +98,8 @@ struct kv_loop_s {
     /* called once per turn after completions, before sleeping */
     void (*before_wait)(kv_loop_t *loop);
     int stop;
+    /* kv_mono_us() when the last turn with a timeout stopped waiting */
+    int64_t woke_us;
 };
 
 extern const kv_event_ops_t kv_event_epoll_ops;
@@ -145,5 +150,34 @@ static inline int kv_loop_run_once(kv_loop_t *loop, int timeout_ms)
 {
     return loop->ops->run_once(loop, timeout_ms);
 }
+
+/*
+ * Instead of sleeping: hand the kernel what the loop has queued (replies),
+ * then busy-wait, without system calls, until the backend has something
+ * to deliver or other() (may be NULL) says there is work elsewhere, or
+ * until kv_mono_us() reaches until_us. Returns 1 when there is work (run
+ * a turn with timeout 0), 0 when the time ran out (or the backend cannot
+ * spin): then sleep. A spinning loop is not asleep, so whoever produces
+ * its work saves the cost of waking it.
+ */
+static inline int kv_loop_spin(kv_loop_t *loop, int64_t until_us,
+                               int (*other)(void))
+{
+    return loop->ops->spin != NULL ? loop->ops->spin(loop, until_us, other) : 0;
+}
+
+static inline int kv_loop_can_spin(const kv_loop_t *loop)
+{
+    return loop->ops->spin != NULL;
+}
+
+/* A pause in a busy-wait loop: lets the sibling hyperthread run. */
+#if defined(__x86_64__) || defined(__i386__)
+#define KV_CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define KV_CPU_RELAX() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define KV_CPU_RELAX() __asm__ __volatile__("" ::: "memory")
+#endif
 
 #endif /* KV_EVENT_H */

@@ -287,6 +287,9 @@ static int kv_epoll_run_once(kv_loop_t *loop, int timeout_ms)
         timeout_ms = 0;
     }
     n = epoll_wait(ep->ep, ep->events, KV_EPOLL_EVENTS, timeout_ms);
+    if (timeout_ms != 0) {
+        loop->woke_us = kv_mono_us();
+    }
     if (n < 0) {
         if (errno != EINTR) {
             kv_log(KV_LOG_ALERT, errno, "epoll_wait() failed");
@@ -337,6 +340,8 @@ const kv_event_ops_t kv_event_epoll_ops = {
     .poll = kv_epoll_poll,
     .close = kv_epoll_close,
     .run_once = kv_epoll_run_once,
+    /* No spin: only epoll_wait() can tell whether anything is ready. */
+    .spin = NULL,
 };
 
 int kv_loop_init(kv_loop_t *loop, const kv_event_ops_t *ops)

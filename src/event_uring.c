@@ -205,16 +205,18 @@ static int kv_uring_setup_bufs(kv_uring_t *u)
  * SINGLE_ISSUER and DEFER_TASKRUN (6.1: completions are produced only
  * when this process asks for them, in io_uring_enter() with GETEVENTS,
  * which is where the loop waits anyway), else COOP_TASKRUN (5.19), else
- * none. -EINVAL means "unknown flag": try the next set; anything else
- * (ENOSYS, EPERM from seccomp, ENOMEM) is final.
+ * none. With either, TASKRUN_FLAG has the kernel raise IORING_SQ_TASKRUN
+ * in the shared ring when work waits for us: what kv_uring_spin() watches.
+ * -EINVAL means "unknown flag": try the next set; anything else (ENOSYS,
+ * EPERM from seccomp, ENOMEM) is final.
  */
 static int kv_uring_setup_ring(kv_uring_t *u)
 {
     static const unsigned tries[] = {
         IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-            IORING_SETUP_SUBMIT_ALL,
+            IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL,
         IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
-            IORING_SETUP_SUBMIT_ALL,
+            IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL,
         IORING_SETUP_SUBMIT_ALL,
         0,
     };
@@ -750,6 +752,9 @@ static int kv_uring_run_once(kv_loop_t *loop, int timeout_ms)
         ts.tv_nsec = (long long) (timeout_ms % 1000) * 1000000;
         rc = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
     }
+    if (timeout_ms != 0) {
+        loop->woke_us = kv_mono_us();
+    }
     if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN &&
         rc != -EBUSY) {
         kv_log(KV_LOG_ALERT, -rc, "io_uring_enter() failed");
@@ -764,6 +769,49 @@ static int kv_uring_run_once(kv_loop_t *loop, int timeout_ms)
     return KV_OK;
 }
 
+/*
+ * Busy-wait for work without entering the kernel (see kv_loop_spin()).
+ * Queued SQEs (replies) are submitted first, so they do not wait for the
+ * spin. Then new work shows as IORING_SQ_TASKRUN (completions the kernel
+ * holds as task work for us: DEFER_TASKRUN or COOP_TASKRUN with
+ * TASKRUN_FLAG) or, on a ring set up without those, as more CQEs than
+ * the submission left (its own send completions are reaped by the next
+ * turn). A producer that finds us spinning does not have to wake us: the
+ * kernel only wakes a task waiting in io_uring_enter().
+ */
+static int kv_uring_spin(kv_loop_t *loop, int64_t until_us, int (*other)(void))
+{
+    kv_uring_t *u = loop->backend;
+    unsigned base;
+    int rc;
+
+    if (u->pending_head != NULL || u->close_head != NULL) {
+        return 1;
+    }
+    if (io_uring_sq_ready(&u->ring) > 0) {
+        rc = io_uring_submit(&u->ring);
+        if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && rc != -EINTR) {
+            kv_log(KV_LOG_ALERT, -rc, "io_uring_submit() failed");
+        }
+        kv_uring_submitted(u);
+        if (u->pending_head != NULL || u->close_head != NULL) {
+            return 1;
+        }
+    }
+    base = io_uring_cq_ready(&u->ring);
+    for (unsigned i = 1;; i++) {
+        if ((IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_TASKRUN) ||
+            io_uring_cq_ready(&u->ring) > base || (other != NULL && other())) {
+            return 1;
+        }
+        KV_CPU_RELAX();
+        /* The clock costs more than a look at the rings. */
+        if ((i & 31) == 0 && kv_mono_us() >= until_us) {
+            return 0;
+        }
+    }
+}
+
 const kv_event_ops_t kv_event_uring_ops = {
     .name = "io_uring",
     .init = kv_uring_init,
@@ -775,6 +823,7 @@ const kv_event_ops_t kv_event_uring_ops = {
     .poll = kv_uring_poll,
     .close = kv_uring_close,
     .run_once = kv_uring_run_once,
+    .spin = kv_uring_spin,
 };
 
 #endif /* KV_HAVE_LIBURING */

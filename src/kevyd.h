@@ -51,6 +51,7 @@
 
 /* Monotonic and wall clocks in milliseconds / microseconds. */
 int64_t kv_mono_ms(void);
+int64_t kv_mono_us(void);
 int64_t kv_wall_us(void);
 
 #endif /* KV_KEVYD_H */

@@ -23,6 +23,20 @@ void kv_resp_parser_free(kv_resp_parser_t *p)
     kv_resp_parser_init(p);
 }
 
+void kv_resp_parser_reset(kv_resp_parser_t *p)
+{
+    if (p->cap > KV_RESP_KEEP_ARGS || p->argv_cap > KV_RESP_KEEP_ARGS ||
+        p->ibuf_cap > KV_PROTO_INLINE_MAX) {
+        kv_resp_parser_free(p);
+        return;
+    }
+    p->cur = 0;
+    p->mbulk = 0;
+    p->bulk = -1;
+    p->argc = 0;
+    p->is_inline = 0;
+}
+
 int kv_resp_in_command(const kv_resp_parser_t *p)
 {
     return p->mbulk > 0;
@@ -153,6 +167,48 @@ static ssize_t kv_resp_find_cr(const char *buf, size_t from, size_t len)
         }
     }
     return -1;
+}
+
+/*
+ * The common header line, "*<n>\r\n" or "$<n>\r\n" at buf[from] with n
+ * plain decimal digits, read in one pass. Returns n and sets *next past
+ * the line, or returns -1 for anything else (an incomplete line, a sign,
+ * a leading zero, a NUL, more than 18 digits): the caller then takes the
+ * general path, which knows every error, so both accept exactly the same
+ * input. 18 digits cannot overflow a long long.
+ */
+static inline long long kv_resp_fast_len(const char *buf, size_t from,
+                                         size_t len, size_t *next)
+{
+    const unsigned char *s = (const unsigned char *) buf + from + 1;
+    size_t avail = len - from - 1, max, i;
+    long long v;
+    unsigned d;
+
+    /* A digit, "\r" and a byte after it, at least. */
+    if (avail < 3 || (d = s[0] - '0') > 9u) {
+        return -1;
+    }
+    if (d == 0) {
+        /* "0" alone; "01" is refused by string2ll. */
+        if (s[1] != '\r') {
+            return -1;
+        }
+        *next = from + 4;
+        return 0;
+    }
+    /* Digits stop early enough for "\r" and a byte to fit: s[i] below is
+     * always inside the buffer. */
+    max = avail - 2 < 18 ? avail - 2 : 18;
+    v = d;
+    for (i = 1; i < max && (d = s[i] - '0') <= 9u; i++) {
+        v = v * 10 + d;
+    }
+    if (s[i] != '\r') {
+        return -1;
+    }
+    *next = from + i + 3;
+    return v;
 }
 
 static int kv_resp_ibuf_put(kv_resp_parser_t *p, size_t *n, char c)
@@ -365,11 +421,108 @@ static int kv_resp_parse_inline(kv_resp_parser_t *p, const char *buf,
     return kv_resp_finish(p, p->ibuf, argc);
 }
 
+/*
+ * The arguments of a multibulk command are written straight into p->argv
+ * as pointers into buf, the scan state lives in locals: a command that
+ * arrives whole (nearly all of them) is parsed in one pass and nothing
+ * is converted afterwards. Only when the command is incomplete are the
+ * arguments read so far saved as offsets (p->off) with the state, since
+ * the caller may move or shift its buffer before the next call; the
+ * next call turns them back into pointers.
+ */
+static int kv_resp_parse_args(kv_resp_parser_t *p, const char *buf, size_t len,
+                              size_t *pos, const kv_resp_limits_t *lim,
+                              int *argc, const char **err)
+{
+    size_t cur = p->cur, next;
+    int mbulk = p->mbulk, n = p->argc;
+    long long bulk = p->bulk, ll;
+    kv_str_t *argv = p->argv;
+    ssize_t cr;
+
+    while (mbulk > 0) {
+        if (bulk < 0) {
+            if (cur < len && buf[cur] == '$' &&
+                (ll = kv_resp_fast_len(buf, cur, len, &next)) >= 0 &&
+                ll <= lim->max_bulk_len) {
+                cur = next;
+                bulk = ll;
+            } else {
+                cr = kv_resp_find_cr(buf, cur, len);
+                if (cr < 0) {
+                    if (len - cur > KV_PROTO_INLINE_MAX) {
+                        *err = "Protocol error: too big bulk count string";
+                        return KV_ERROR;
+                    }
+                    break;
+                }
+                if (buf[cur] != '$') {
+                    static char msg[64];
+                    snprintf(msg, sizeof(msg),
+                             "Protocol error: expected '$', got '%c'",
+                             buf[cur]);
+                    *err = msg;
+                    return KV_ERROR;
+                }
+                if (!kv_string2ll(buf + cur + 1, (size_t) cr - cur - 1, &ll) ||
+                    ll < 0 || ll > lim->max_bulk_len) {
+                    *err = "Protocol error: invalid bulk length";
+                    return KV_ERROR;
+                }
+                cur = (size_t) cr + 2;
+                bulk = ll;
+            }
+        }
+        /* The bulk and the two bytes after it (Redis does not check
+         * that they are "\r\n", and neither do we). */
+        if (len - cur < (size_t) bulk + 2) {
+            break;
+        }
+        if (n >= p->argv_cap) {
+            if (kv_resp_grow_argv(p, n + 1) != KV_OK) {
+                *err = "Protocol error: out of memory";
+                return KV_ERROR;
+            }
+            argv = p->argv;
+        }
+        argv[n].p = buf + cur;
+        argv[n].len = (size_t) bulk;
+        n++;
+        cur += (size_t) bulk + 2;
+        bulk = -1;
+        mbulk--;
+    }
+    if (mbulk == 0) {
+        *pos = cur;
+        *argc = n;
+        p->argc = 0;
+        p->mbulk = 0;
+        p->bulk = -1;
+        return KV_OK;
+    }
+    /* Incomplete: keep the state, the arguments as offsets. */
+    p->argc = 0;
+    while (p->argc < n) {
+        if (kv_resp_grow_args(p) != KV_OK) {
+            *err = "Protocol error: out of memory";
+            return KV_ERROR;
+        }
+        p->off[2 * p->argc] = (size_t) (argv[p->argc].p - buf);
+        p->off[2 * p->argc + 1] = argv[p->argc].len;
+        p->argc++;
+    }
+    p->cur = cur;
+    p->mbulk = mbulk;
+    p->bulk = bulk;
+    return KV_AGAIN;
+}
+
 int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
                   const kv_resp_limits_t *lim, int *argc, const char **err)
 {
     long long ll;
     ssize_t cr;
+    size_t next;
 
     for (;;) {
         if (p->mbulk == 0) {
@@ -384,76 +537,47 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
                 }
                 return rc;
             }
-            cr = kv_resp_find_cr(buf, *pos, len);
-            if (cr < 0) {
-                if (len - *pos > KV_PROTO_INLINE_MAX) {
-                    *err = "Protocol error: too big mbulk count string";
-                    return KV_ERROR;
-                }
-                return KV_AGAIN;
-            }
-            if (!kv_string2ll(buf + *pos + 1, (size_t) cr - *pos - 1, &ll) ||
-                ll > INT_MAX) {
-                *err = "Protocol error: invalid multibulk length";
-                return KV_ERROR;
-            }
-            if (ll <= 0) {
-                *pos = (size_t) cr + 2;
-                continue; /* "*0" and "*-1" are skipped */
-            }
-            /* *pos stays at the start of the command until it is whole;
-             * cur walks through it. */
-            p->cur = (size_t) cr + 2;
-            p->mbulk = (int) ll;
-            p->argc = 0;
-            p->bulk = -1;
-            p->is_inline = 0;
-        }
-        while (p->mbulk > 0) {
-            if (p->bulk < 0) {
-                cr = kv_resp_find_cr(buf, p->cur, len);
+            ll = kv_resp_fast_len(buf, *pos, len, &next);
+            if (ll <= 0 || ll > INT_MAX) {
+                cr = kv_resp_find_cr(buf, *pos, len);
                 if (cr < 0) {
-                    if (len - p->cur > KV_PROTO_INLINE_MAX) {
-                        *err = "Protocol error: too big bulk count string";
+                    if (len - *pos > KV_PROTO_INLINE_MAX) {
+                        *err = "Protocol error: too big mbulk count string";
                         return KV_ERROR;
                     }
                     return KV_AGAIN;
                 }
-                if (buf[p->cur] != '$') {
-                    static char msg[64];
-                    snprintf(msg, sizeof(msg),
-                             "Protocol error: expected '$', got '%c'",
-                             buf[p->cur]);
-                    *err = msg;
-                    return KV_ERROR;
-                }
-                if (!kv_string2ll(buf + p->cur + 1, (size_t) cr - p->cur - 1,
+                if (!kv_string2ll(buf + *pos + 1, (size_t) cr - *pos - 1,
                                   &ll) ||
-                    ll < 0 || ll > lim->max_bulk_len) {
-                    *err = "Protocol error: invalid bulk length";
+                    ll > INT_MAX) {
+                    *err = "Protocol error: invalid multibulk length";
                     return KV_ERROR;
                 }
-                p->cur = (size_t) cr + 2;
-                p->bulk = ll;
+                if (ll <= 0) {
+                    *pos = (size_t) cr + 2;
+                    continue; /* "*0" and "*-1" are skipped */
+                }
+                next = (size_t) cr + 2;
             }
-            /* The bulk and the two bytes after it (Redis does not check
-             * that they are "\r\n", and neither do we). */
-            if (len - p->cur < (size_t) p->bulk + 2) {
-                return KV_AGAIN;
-            }
-            if (kv_resp_grow_args(p) != KV_OK) {
+            /* *pos stays at the start of the command until it is whole;
+             * cur walks through it. */
+            p->cur = next;
+            p->mbulk = (int) ll;
+            p->argc = 0;
+            p->bulk = -1;
+            p->is_inline = 0;
+        } else if (p->argc > 0) {
+            /* Arguments saved by an earlier call, as offsets. */
+            if (kv_resp_grow_argv(p, p->argc) != KV_OK) {
                 *err = "Protocol error: out of memory";
                 return KV_ERROR;
             }
-            p->off[2 * p->argc] = p->cur;
-            p->off[2 * p->argc + 1] = (size_t) p->bulk;
-            p->argc++;
-            p->cur += (size_t) p->bulk + 2;
-            p->bulk = -1;
-            p->mbulk--;
+            for (int i = 0; i < p->argc; i++) {
+                p->argv[i].p = buf + p->off[2 * i];
+                p->argv[i].len = p->off[2 * i + 1];
+            }
         }
-        *pos = p->cur;
-        return kv_resp_finish(p, buf, argc);
+        return kv_resp_parse_args(p, buf, len, pos, lim, argc, err);
     }
 }
 

@@ -20,6 +20,8 @@
 
 /* Lines of a request header (and inline requests) are at most this long. */
 #define KV_PROTO_INLINE_MAX (64 * 1024)
+/* kv_resp_parser_reset() frees argument arrays larger than this. */
+#define KV_RESP_KEEP_ARGS 1024
 
 typedef struct {
     const char *p;
@@ -46,6 +48,9 @@ typedef struct {
 
 void kv_resp_parser_init(kv_resp_parser_t *p);
 void kv_resp_parser_free(kv_resp_parser_t *p);
+/* Forget any partly parsed command, keeping the memory unless a large
+ * command made it grow past KV_RESP_KEEP_ARGS arguments. */
+void kv_resp_parser_reset(kv_resp_parser_t *p);
 
 /*
  * Parse the next command from buf[*pos .. len). Returns

@@ -26,7 +26,6 @@ struct kv_pending_s {
     int sync;      /* kv_route_sync() waits for it: never freed here */
     /* fan-out */
     kv_pending_t *parent;
-    kv_pending_t *parts[KV_MAX_WORKERS];
     int nleft;
     int fold;
     int *key_shard; /* KV_FOLD_MGET: the shard of each key, in order */
@@ -41,9 +40,21 @@ struct kv_pending_s {
     int target;
     uint64_t seq;
     uint64_t pos;
+    /* Last: only the first kv_route.n are used (kv_pending_new()). */
+    kv_pending_t *parts[KV_MAX_WORKERS];
 };
 
 int kv_route_nested;
+/*
+ * Freed entries are kept for the next ones, with their reply buffers:
+ * once a client has a reply outstanding at another shard, every command
+ * it sends after it waits in an entry, so with pipelining nearly every
+ * command takes one. Allocating and zeroing a fresh one (calloc() of the
+ * whole parts[] array) and its 1 KB reply buffer each time was a third of
+ * a worker's instructions with two workers.
+ */
+#define KV_PENDING_POOL_MAX 512
+#define KV_PENDING_KEEP_BUF 4096
 
 static struct {
     int me, n;
@@ -61,6 +72,8 @@ static struct {
     /* kv_route_call_cb(): the next reply entry made goes to cb */
     kv_route_cb_pt cap_cb;
     uint64_t cap_arg;
+    kv_pending_t *pool;       /* freed entries, linked by next */
+    unsigned npool;
 } kv_route;
 
 int kv_route_init(int slot, int nslots)
@@ -79,12 +92,26 @@ int kv_route_init(int slot, int nslots)
 
 static kv_pending_t *kv_pending_new(kv_client_t *c)
 {
-    kv_pending_t *p = kv_calloc(1, sizeof(*p));
+    kv_pending_t *p = kv_route.pool;
+    kv_buf_t reply = { NULL, 0, 0, 0 };
 
     if (p != NULL) {
-        p->c = c;
-        p->target = -1;
+        kv_route.pool = p->next;
+        kv_route.npool--;
+        reply = p->reply; /* empty, with its memory */
+    } else {
+        p = kv_malloc(sizeof(*p));
+        if (p == NULL) {
+            return NULL;
+        }
     }
+    /* Nothing reads parts[] past kv_route.n. */
+    memset(p, 0,
+           offsetof(kv_pending_t, parts) +
+               sizeof(p->parts[0]) * (size_t) kv_route.n);
+    p->reply = reply;
+    p->c = c;
+    p->target = -1;
     return p;
 }
 
@@ -95,8 +122,17 @@ static void kv_pending_free(kv_pending_t *p)
             kv_pending_free(p->parts[i]);
         }
     }
-    kv_buf_free(&p->reply);
     kv_free(p->key_shard);
+    p->key_shard = NULL;
+    if (kv_route.npool < KV_PENDING_POOL_MAX &&
+        p->reply.cap <= KV_PENDING_KEEP_BUF) {
+        p->reply.len = p->reply.pos = 0;
+        p->next = kv_route.pool;
+        kv_route.pool = p;
+        kv_route.npool++;
+        return;
+    }
+    kv_buf_free(&p->reply);
     kv_free(p);
 }
 
@@ -1007,7 +1043,7 @@ static void kv_route_run_remote(int from, const kv_msg_hdr_t *hdr,
     rc->db = kv_db_get(hdr->db);
     kv_route.cur_from = from;
     kv_route.cur_hdr = *hdr;
-    kv_resp_parser_free(&kv_route.parser);
+    kv_resp_parser_reset(&kv_route.parser);
     if (rc->db == NULL || kv_resp_parse(&kv_route.parser, data, len, &pos, &lim,
                                         &argc, &err) != KV_OK) {
         kv_reply_error(rc, "internal error: malformed forwarded command");

@@ -458,6 +458,26 @@ int kv_shard_prepare_sleep(void)
     return 1;
 }
 
+int kv_shard_has_input(void)
+{
+    for (int j = 0; j < kv_shard.nslots; j++) {
+        if (j != kv_shard.slot && kv_ring_readable(&kv_shard.peers[j].in)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int kv_shard_has_backlog(void)
+{
+    for (int j = 0; j < kv_shard.nslots; j++) {
+        if (kv_shard.peers[j].bl_head != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void kv_shard_woke(void)
 {
     if (kv_shard.nslots < 2) {

@@ -107,6 +107,10 @@ void kv_shard_kick(int target);
  * and re-checks the rings; 0 means "do not sleep, work arrived". */
 int kv_shard_prepare_sleep(void);
 void kv_shard_woke(void);
+/* 1 when an inbound ring holds a message (no flag set, no system call). */
+int kv_shard_has_input(void);
+/* 1 when a message waits in a local backlog for room in a ring. */
+int kv_shard_has_backlog(void);
 /* The doorbell eventfd became readable: reset it. */
 void kv_shard_bell_drain(void);
 

@@ -46,12 +46,29 @@ static size_t kv_config_value(const kv_conf_setting_t *s, char *buf, size_t len)
     }
 }
 
+/*
+ * Redis parameters of features kevyd does not have yet, answered with the
+ * value Redis gives with the feature off, so that clients which read them
+ * (redis-benchmark asks for "save" and "appendonly") see a server without
+ * persistence, which is what kevyd is. A feature that lands moves its
+ * parameter into the settings table of conf.c.
+ */
+static const struct {
+    const char *name;
+    const char *value;
+} kv_config_fixed[] = {
+    { "save", "" }, /* no snapshots: Redis with --save '' */
+};
+
+#define KV_CONFIG_NFIXED KV_ARRAY_LEN(kv_config_fixed)
+
 /* CONFIG GET parameter [parameter ...]: a name without glob characters is
  * looked up (and echoed as given); a pattern matches names, no case. */
 void kv_cmd_config_get(kv_client_t *c)
 {
     char used[256] = { 0 }, val[KV_CONF_PATH_MAX + 8];
     size_t mark = kv_reply_deferred_len(c), n = 0;
+    size_t total = kv_conf_nsettings + KV_CONFIG_NFIXED;
 
     for (int i = 2; i < c->argc; i++) {
         const kv_str_t *pat = &c->argv[i];
@@ -59,26 +76,35 @@ void kv_cmd_config_get(kv_client_t *c)
                    memchr(pat->p, '?', pat->len) ||
                    memchr(pat->p, '[', pat->len);
 
-        for (size_t k = 0; k < kv_conf_nsettings && k < sizeof(used); k++) {
-            const kv_conf_setting_t *s = &kv_conf_settings[k];
+        for (size_t k = 0; k < total && k < sizeof(used); k++) {
+            const char *name, *fixed = NULL;
             size_t vl;
 
+            if (k < kv_conf_nsettings) {
+                name = kv_conf_settings[k].name;
+            } else {
+                name = kv_config_fixed[k - kv_conf_nsettings].name;
+                fixed = kv_config_fixed[k - kv_conf_nsettings].value;
+            }
             if (used[k]) {
                 continue;
             }
-            if (glob ? !kv_glob_match(pat->p, pat->len, s->name,
-                                      strlen(s->name), 1)
-                     : !kv_arg_is(pat, s->name)) {
+            if (glob ? !kv_glob_match(pat->p, pat->len, name, strlen(name), 1)
+                     : !kv_arg_is(pat, name)) {
                 continue;
             }
             used[k] = 1;
             if (glob) {
-                kv_reply_bulk(c, s->name, strlen(s->name));
+                kv_reply_bulk(c, name, strlen(name));
             } else {
                 kv_reply_bulk(c, pat->p, pat->len);
             }
-            vl = kv_config_value(s, val, sizeof(val));
-            kv_reply_bulk(c, val, vl < sizeof(val) ? vl : sizeof(val) - 1);
+            if (fixed != NULL) {
+                kv_reply_bulk(c, fixed, strlen(fixed));
+            } else {
+                vl = kv_config_value(&kv_conf_settings[k], val, sizeof(val));
+                kv_reply_bulk(c, val, vl < sizeof(val) ? vl : sizeof(val) - 1);
+            }
             n += 2;
         }
     }

@@ -675,7 +675,11 @@ void kv_cmd_object_idletime(kv_client_t *c)
         kv_reply_null(c);
         return;
     }
-    kv_reply_int(c, (long long) (kv_lru_clock() - k->lru));
+    /* The LRU clock is the wall clock: one stepped back is no idle time
+     * (Redis would report a wrapped-around one). */
+    kv_reply_int(c, kv_lru_clock() >= k->lru
+                        ? (long long) (kv_lru_clock() - k->lru)
+                        : 0);
 }
 
 void kv_cmd_object_freq(kv_client_t *c)

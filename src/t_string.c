@@ -166,16 +166,20 @@ static void kv_set_generic(kv_client_t *c, unsigned flags, const kv_str_t *key,
             return;
         }
     }
-    found = kv_db_lookup(c->db, key->p, key->len) != NULL;
-    if (((flags & KV_SET_NX) && found) || ((flags & KV_SET_XX) && !found)) {
-        if (!(flags & KV_SET_GET)) {
-            if (reply_int) {
-                kv_reply_int(c, 0);
-            } else {
-                kv_reply_null(c);
+    /* Only NX and XX need to know beforehand whether the key exists:
+     * storing looks it up (and expires it lazily) anyway. */
+    if (flags & (KV_SET_NX | KV_SET_XX)) {
+        found = kv_db_lookup(c->db, key->p, key->len) != NULL;
+        if (((flags & KV_SET_NX) && found) || ((flags & KV_SET_XX) && !found)) {
+            if (!(flags & KV_SET_GET)) {
+                if (reply_int) {
+                    kv_reply_int(c, 0);
+                } else {
+                    kv_reply_null(c);
+                }
             }
+            return;
         }
-        return;
     }
     k = kv_db_set_string(c->db, key->p, key->len, val->p, val->len,
                          (flags & KV_SET_KEEPTTL) != 0);

@@ -14,6 +14,7 @@
  */
 #include "worker.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -29,6 +30,43 @@
 
 /* Share of each cron period active expiry may use (Redis: 25%). */
 #define KV_EXPIRE_CYCLE_PERCENT 25
+
+/*
+ * Adaptive spinning. A worker that runs out of work sleeps in the kernel
+ * and whoever brings the next request (a client's send, a peer's doorbell)
+ * pays for waking it: a system call for a peer, an interrupt to the
+ * sleeping CPU and a context switch for everybody, which costs a client
+ * at -P 1 as much as the request itself. So a worker that recently waited
+ * only briefly for work busy-waits first (kv_loop_spin(): no system
+ * call), at most KV_SPIN_MAX_US, then sleeps.
+ *
+ * The spin must never take a CPU somebody else needs (the client on a
+ * machine shared with it, the other workers). Two gates:
+ *
+ *  - it runs only while the average wait for work (over about the last
+ *    KV_SPIN_WEIGHT waits) is under KV_SPIN_MAX_US. A spin that ends
+ *    without work is a long wait, so spinning that does not pay stops by
+ *    itself, and an idle worker (a wait is at least a cron period long
+ *    then) never spins: it parks until the next request wakes it, and
+ *    needs a few short waits before it spins again;
+ *
+ *  - it runs only while no task waits for a CPU: the cron reads the CPU
+ *    pressure the kernel measures (/proc/pressure/cpu, "some": time during
+ *    which at least one runnable task had no CPU) and stops spinning for a
+ *    while when it passed KV_SPIN_PRESSURE_MAX percent of the period,
+ *    twice as long each time it happens again right after spinning
+ *    resumed (our own spinning may be the cause), at most
+ *    KV_SPIN_BACKOFF_MAX_MS. Without that file (no PSI) there is no
+ *    spinning: a worker cannot tell whether its CPU is needed elsewhere.
+ */
+#define KV_SPIN_MAX_US 50
+#define KV_SPIN_WEIGHT 8
+/* A longer wait counts as this long: one idle second must not keep a
+ * busy worker from spinning for thousands of waits. */
+#define KV_SPIN_WAIT_CAP_US (4 * KV_SPIN_MAX_US)
+#define KV_SPIN_PRESSURE_MAX 5
+#define KV_SPIN_BACKOFF_MAX_MS 10000
+#define KV_PSI_CPU "/proc/pressure/cpu"
 
 kv_worker_t kv_worker;
 
@@ -170,9 +208,64 @@ static void kv_worker_stop(const char *why)
 }
 
 /*
+ * The spin's CPU pressure gate (see KV_SPIN_PRESSURE_MAX): the "some"
+ * total of /proc/pressure/cpu is the microseconds during which some
+ * runnable task waited for a CPU, since boot.
+ */
+static void kv_worker_spin_gate(int64_t now)
+{
+    char buf[256];
+    const char *t;
+    unsigned long long total;
+    int64_t elapsed_ms = now - kv_worker.psi_ms;
+    ssize_t n;
+    int pressed;
+
+    if (kv_worker.psi_fd < 0) {
+        return;
+    }
+    n = pread(kv_worker.psi_fd, buf, sizeof(buf) - 1, 0);
+    if (n <= 0) {
+        kv_log(KV_LOG_NOTICE, n < 0 ? errno : 0,
+               "reading " KV_PSI_CPU " failed: no more spinning");
+        close(kv_worker.psi_fd);
+        kv_worker.psi_fd = -1;
+        kv_worker.spin_ok = 0;
+        return;
+    }
+    buf[n] = '\0';
+    t = strstr(buf, "total=");
+    if (t == NULL) {
+        return;
+    }
+    total = strtoull(t + 6, NULL, 10);
+    if (kv_worker.psi_ms != 0 && elapsed_ms > 0) {
+        pressed = (total - kv_worker.psi_total) * 100 >
+                  (unsigned long long) elapsed_ms * 1000 * KV_SPIN_PRESSURE_MAX;
+        if (pressed) {
+            if (kv_worker.spin_ok) {
+                kv_worker.spin_backoff_ms *= 2;
+                if (kv_worker.spin_backoff_ms > KV_SPIN_BACKOFF_MAX_MS) {
+                    kv_worker.spin_backoff_ms = KV_SPIN_BACKOFF_MAX_MS;
+                }
+            }
+            kv_worker.spin_ok = 0;
+            kv_worker.spin_resume_ms = now + kv_worker.spin_backoff_ms;
+        } else if (kv_worker.spin_ok) {
+            /* A whole period of spinning that hurt nobody. */
+            kv_worker.spin_backoff_ms = 1000 / kv_worker.conf.hz;
+        } else if (now >= kv_worker.spin_resume_ms) {
+            kv_worker.spin_ok = 1;
+        }
+    }
+    kv_worker.psi_total = total;
+    kv_worker.psi_ms = now;
+}
+
+/*
  * The worker's periodic tasks, hz times a second: idle clients, active
- * expiry (at most a quarter of the period, as Redis's slow cycle), and a
- * millisecond of incremental rehashing.
+ * expiry (at most a quarter of the period, as Redis's slow cycle), a
+ * millisecond of incremental rehashing, and the spin's pressure gate.
  */
 static void kv_worker_cron(int64_t now)
 {
@@ -181,11 +274,36 @@ static void kv_worker_cron(int64_t now)
     kv_clients_cron(now);
     (void) kv_db_active_expire(period_us * KV_EXPIRE_CYCLE_PERCENT / 100);
     kv_db_cron_rehash(1);
+    kv_worker_spin_gate(now);
 }
 
 static void kv_worker_before_wait(kv_loop_t *loop)
 {
     kv_clients_flush();
+}
+
+/* Fold the length of one wait for work into the average. */
+static void kv_worker_waited(int64_t us)
+{
+    if (us > KV_SPIN_WAIT_CAP_US) {
+        us = KV_SPIN_WAIT_CAP_US;
+    }
+    kv_worker.wait_avg_us += (us - kv_worker.wait_avg_us) / KV_SPIN_WEIGHT;
+}
+
+/* Spin for work when that has been paying off; 1 when work arrived. */
+static int kv_worker_spin(int64_t now_us)
+{
+    if (!kv_worker.spin_ok || kv_worker.wait_avg_us >= KV_SPIN_MAX_US ||
+        kv_worker.stopping || kv_shard_has_backlog()) {
+        return 0;
+    }
+    if (kv_loop_spin(&kv_worker.loop, now_us + KV_SPIN_MAX_US,
+                     kv_worker.nslots > 1 ? kv_shard_has_input : NULL)) {
+        kv_worker_waited(kv_mono_us() - now_us);
+        return 1;
+    }
+    return 0;
 }
 
 static int kv_worker_signals(void)
@@ -271,6 +389,15 @@ static int kv_worker_init(int channel_fd)
         return KV_ERROR;
     }
     kv_worker.loop.before_wait = kv_worker_before_wait;
+    kv_worker.psi_fd = -1;
+    if (kv_loop_can_spin(&kv_worker.loop)) {
+        kv_worker.psi_fd = open(KV_PSI_CPU, O_RDONLY | O_CLOEXEC);
+        if (kv_worker.psi_fd < 0) {
+            kv_log(KV_LOG_INFO, errno,
+                   "open() of " KV_PSI_CPU " failed: no spinning");
+        }
+    }
+    kv_worker.spin_backoff_ms = 1000 / kv_worker.conf.hz;
 
     kv_worker.signal_io.fd = sfd;
     kv_worker.signal_io.handler = kv_worker_signal;
@@ -335,8 +462,9 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
     (void) kv_channel_write(channel_fd, KV_CH_READY, slot, 0);
 
     kv_worker.next_cron_ms = kv_mono_ms();
+    kv_worker.wait_avg_us = KV_SPIN_WAIT_CAP_US;
     for (;;) {
-        int64_t now = kv_mono_ms(), next_block;
+        int64_t now_us = kv_mono_us(), now = now_us / 1000, next_block;
         int timeout, work;
 
         if (now >= kv_worker.next_cron_ms) {
@@ -367,13 +495,19 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
         if (next_block >= 0 && next_block < timeout) {
             timeout = (int) next_block; /* a blocked client's deadline */
         }
+        /* Spin before announcing sleep: peers see no sleeping flag and
+         * ring no doorbell. */
         if (timeout < 0 || work > 0 || kv_block_has_work() ||
-            kv_worker.write_head != NULL || !kv_shard_prepare_sleep()) {
+            kv_worker.write_head != NULL || kv_worker_spin(now_us) ||
+            !kv_shard_prepare_sleep()) {
             timeout = 0;
         }
         if (kv_loop_run_once(&kv_worker.loop, timeout) != KV_OK) {
             kv_log(KV_LOG_EMERG, 0, "event loop failed");
             exit(1);
+        }
+        if (timeout != 0) {
+            kv_worker_waited(kv_worker.loop.woke_us - now_us);
         }
         kv_shard_woke();
         kv_shard_flush();

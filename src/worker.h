@@ -34,6 +34,14 @@ typedef struct {
     int64_t stop_deadline_ms;
     int64_t start_ms;
     int64_t next_cron_ms;
+    /* adaptive spinning (worker.c) */
+    int64_t wait_avg_us; /* average wait for work */
+    int spin_ok;         /* the CPU pressure gate is open */
+    int64_t spin_resume_ms;
+    int64_t spin_backoff_ms;
+    int psi_fd; /* /proc/pressure/cpu, -1 */
+    unsigned long long psi_total;
+    int64_t psi_ms;
     char run_id[41];
     const char *executable;
     /* stats for INFO */

@@ -56,6 +56,11 @@ add("expected '\$', got 'x'", closes("*1\r\nx\r\n"));
 add("expected '\$', got ':'", closes("*2\r\n\$4\r\nECHO\r\n:1\r\n"));
 add("expected '\$', got '*'", closes("*1\r\n*1\r\n"));
 add('$0 empty command name', keeps("*1\r\n\$0\r\n\r\n"));
+add('$0 followed by another bulk',
+    keeps("*3\r\n\$3\r\nSET\r\n\$0\r\n\r\n\$1\r\nv\r\n"));
+add('$ with 18 digits', closes("*1\r\n\$123456789012345678\r\n"));
+add('$ with 19 digits', closes("*1\r\n\$1234567890123456789\r\n"));
+add('* with 18 digits', closes("*123456789012345678\r\n"));
 add('junk after a bulk (fooXY)', keeps("*1\r\n\$3\r\nfooXY"));
 add('junk after a bulk, then a command',
     { raw => "*1\r\n\$4\r\nPINGXY*1\r\n\$4\r\nPING\r\n", replies => 2 });

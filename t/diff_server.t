@@ -138,10 +138,16 @@ add('DBSIZE x', [qw(DBSIZE x)]);
 # (Not maxclients: redis-server lowers it to what ulimit -n allows.)
 for my $p (qw(timeout tcp-keepalive tcp-backlog proto-max-bulk-len hz
               databases client-query-buffer-limit appendonly appendfsync
-              nosuch)) {
+              save nosuch)) {
     one('CONFIG', 'GET', $p);
 }
 one(qw(CONFIG GET TIMEOUT));
+one(qw(CONFIG GET SAVE));
+one(qw(CONFIG GET sav*));
+# What redis-benchmark asks before it starts (it warns without both).
+add('CONFIG GET save appendonly: the same pairs',
+    { cmd => [qw(CONFIG GET save appendonly)],
+      check => sub ($k, $r) { (pairs($k) // 'k') eq (pairs($r) // 'r') } });
 add('CONFIG GET several: the same pairs',
     { cmd => [qw(CONFIG GET timeout tcp-keepalive hz nosuch)],
       check => sub ($k, $r) { (pairs($k) // 'k') eq (pairs($r) // 'r') } });

@@ -206,6 +206,38 @@ for my $mb (1, 5, 20) {
     note(sprintf 'both pipelines took %.2f s', time - $t0);
 }
 
+# ----------------------------- errors keep their place in the pipeline
+
+{
+    # Replies of commands run by the other shard are outstanding when the
+    # error comes: it must not overtake them (errors were written at once).
+    my $key = key_on(1, 'order:');
+    my $r = $c[0]->pipeline([ [ 'SET', $key, 'a' ], [ 'GET', $key ],
+                              [ 'NOSUCH', 'x' ], [ 'GET', $key ],
+                              [ 'GET' ], [ 'SET', $key, 'b' ],
+                              [ 'CONFIG', 'NOSUCH' ], [ 'GET', $key ] ]);
+    is(join('', map { vis($_) } @{ $r // [] }),
+       join('', map { vis($_) } "+OK\r\n", bulk('a'),
+            "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n",
+            bulk('a'),
+            "-ERR wrong number of arguments for 'get' command\r\n",
+            "+OK\r\n",
+            "-ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP.\r\n",
+            bulk('b')),
+       'unknown command, arity and subcommand errors answer in their turn')
+        or diag($c[0]->{error});
+    my $p = conn_on($k, 0);
+    $r = $p->pipeline(Kevyd::Conn::encode('SET', $key, 'c')
+                      . Kevyd::Conn::encode('GET', $key) . "*1\r\n\$-1\r\n",
+                      3);
+    is(join('', map { vis($_) } @{ $r // [] }),
+       join('', map { vis($_) } "+OK\r\n", bulk('c'),
+            "-ERR Protocol error: invalid bulk length\r\n"),
+       'a protocol error answers after the replies before it');
+    ok($p->wait_eof, 'and then the connection is closed');
+    is($c[0]->cmd('DEL', $key), ":1\r\n", 'DEL the order key');
+}
+
 # 6 big keys, 5 MSET keys, 2 cross keys, 2 x 10,000 pipeline keys.
 is($c[0]->cmd("DBSIZE"), ":20013\r\n", "DBSIZE counts every key");
 is($_->cmd('PING'), "+PONG\r\n", 'the connection still answers') for @c;
