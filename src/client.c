@@ -277,6 +277,21 @@ void kv_client_process_input(kv_client_t *c)
 
 static void kv_client_read(kv_client_t *c, ssize_t n, const char *data)
 {
+    if (n == 0 && c->blocked == NULL &&
+        !(c->flags & (KV_CLIENT_CLOSING | KV_CLIENT_PAUSED)) &&
+        (kv_client_out_pending(c) > 0 || (c->flags & KV_CLIENT_SENDING) ||
+         c->pend_head != NULL)) {
+        /* The peer is done sending, but may only have shut down its side:
+         * what it is owed still goes out (a reply that served it data,
+         * say), then the connection closes, as after QUIT. A blocked
+         * client goes at once: it is owed nothing yet. */
+        c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+        kv_io_recv_stop(&kv_worker.loop, &c->io);
+        if (kv_buf_pending(&c->obuf) > 0) {
+            kv_client_queue_write(c);
+        }
+        return;
+    }
     if (n <= 0) {
         if (n < 0 && n != -ECONNRESET) {
             kv_log(KV_LOG_INFO, (int) -n, "recv() from client %llu failed",
