@@ -312,6 +312,21 @@ static int kv_xs_step(kv_xs_txn_t *t, int s, int db, int argc, kv_str_t *argv,
     return KV_OK;
 }
 
+/* Run cmd for c on db (the scratch copies), its reply into out. */
+static void kv_xs_run_on(kv_client_t *c, const kv_cmd_t *cmd, kv_db_t *db,
+                         kv_buf_t *out)
+{
+    kv_buf_t saved = c->obuf;
+    kv_db_t *saved_db = c->db;
+
+    c->obuf = *out;
+    c->db = db;
+    cmd->proc(c);
+    *out = c->obuf;
+    c->obuf = saved;
+    c->db = saved_db;
+}
+
 static void kv_out(kv_buf_t *out, const char *s);
 
 /* The end of a transaction on the scratch copies: drop them, resume the
@@ -774,7 +789,7 @@ void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
     kv_str_t *keys = kv_malloc(sizeof(kv_str_t) * (size_t) npos);
     int *existed = kv_calloc((size_t) npos, sizeof(int));
     kv_buf_t *out = kv_route_begin_reply(c), r = {0};
-    kv_db_t *scratch = kv_db_scratch(), *saved_db;
+    kv_db_t *scratch = kv_db_scratch();
     uint64_t want = 0;
     kv_xs_txn_t t;
     kv_str_t argv[2];
@@ -836,16 +851,7 @@ void kv_xshard_generic(kv_client_t *c, const kv_cmd_t *cmd, const int *pos,
         goto done;
     }
     /* Run the command's own code on the copies. */
-    {
-        kv_buf_t saved = c->obuf;
-        saved_db = c->db;
-        c->obuf = *out;
-        c->db = scratch;
-        cmd->proc(c);
-        *out = c->obuf;
-        c->obuf = saved;
-        c->db = saved_db;
-    }
+    kv_xs_run_on(c, cmd, scratch, out);
     /* Scatter what a write command left behind. */
     for (int i = 0; (cmd->flags & KV_CMD_WRITE) && i < nkeys && !t.failed;
          i++) {
@@ -1029,7 +1035,7 @@ void kv_xshard_sort(kv_client_t *c, const kv_cmd_t *cmd)
     unsigned any = (1u << (KV_TYPE_STREAM + 1)) - 1;
     unsigned strhash = (1u << KV_TYPE_STRING) | (1u << KV_TYPE_HASH);
     kv_buf_t *out = kv_route_begin_reply(c), r = { 0 };
-    kv_db_t *scratch = kv_db_scratch(), *saved_db;
+    kv_db_t *scratch = kv_db_scratch();
     kv_xs_names_t src = { 0 }, ns = { 0 };
     kv_sort_args_t a;
     const char *err;
@@ -1058,17 +1064,10 @@ void kv_xshard_sort(kv_client_t *c, const kv_cmd_t *cmd)
         t.failed = 1;
     }
     if (!t.failed) {
-        kv_buf_t saved = c->obuf;
         kv_key_t *k = kv_db_lookup(scratch, c->argv[1].p, c->argv[1].len);
         int zset = k != NULL && k->type == KV_TYPE_ZSET;
 
-        saved_db = c->db;
-        c->obuf = *out;
-        c->db = scratch;
-        cmd->proc(c);
-        *out = c->obuf;
-        c->obuf = saved;
-        c->db = saved_db;
+        kv_xs_run_on(c, cmd, scratch, out);
         if (a.store != NULL && out->len > 0 && out->data[0] == ':') {
             kv_xs_write_back(&t, scratch, db, a.store, 1, &r);
         }

@@ -46,20 +46,8 @@ my $LMIN = '-9223372036854775808';
 # ------------------------------------------------------------- checks
 
 # A reply with its arrays as sets (sorted), for hashtable orders.
-sub canon ($p) {
-    return 'nil' unless defined $p;
-    return '[' . join(',', sort map { canon($_) } @$p) . ']'
-        if ref $p eq 'ARRAY';
-    return 'ERR<' . ($p->{err} // "bad $p->{bad}") . '>' if ref $p eq 'HASH';
-    return unpack('H*', $p);
-}
-
 # A command whose array reply is compared as a set.
-sub U (@args) {
-    return { cmd => [@args], check => sub ($k, $r) {
-        defined $k && defined $r && canon(parse($k)) eq canon(parse($r))
-    } };
-}
+sub U (@args) { Diff::unordered(@args) }
 
 # The members of a set, sorted (undef-free): for code steps.
 sub members ($c, $key) {

@@ -52,20 +52,8 @@ my $BIG = '9223372036854775808';    # one past LLONG_MAX
 # ------------------------------------------------------------- checks
 
 # A reply with its arrays sorted, for orders Redis takes from a hash table.
-sub canon ($p) {
-    return 'nil' unless defined $p;
-    return '[' . join(',', sort map { canon($_) } @$p) . ']'
-        if ref $p eq 'ARRAY';
-    return 'ERR<' . ($p->{err} // "bad $p->{bad}") . '>' if ref $p eq 'HASH';
-    return unpack('H*', $p);
-}
-
 # A SORT whose array reply is compared as a multiset.
-sub U (@args) {
-    return { cmd => [@args], check => sub ($k, $r) {
-        defined $k && defined $r && canon(parse($k)) eq canon(parse($r))
-    } };
-}
+sub U (@args) { Diff::unordered(@args) }
 
 # ------------------------------------------------------------- data
 

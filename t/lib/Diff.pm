@@ -109,6 +109,24 @@ sub parse ($raw) {
 }
 
 # Predicates for check => ...
+# Parsed replies in a canonical form where arrays are multisets: replies
+# whose order is not defined compare equal when their elements are.
+sub canon ($p) {
+    return 'nil' unless defined $p;
+    return '[' . join(',', sort map { canon($_) } @$p) . ']'
+        if ref $p eq 'ARRAY';
+    return 'ERR<' . ($p->{err} // "bad $p->{bad}") . '>' if ref $p eq 'HASH';
+    return unpack('H*', $p);
+}
+
+# A step whose array reply is compared as a multiset (SMEMBERS, SORT of a
+# hashtable set ...).
+sub unordered (@args) {
+    return { cmd => [@args], check => sub ($k, $r) {
+        defined $k && defined $r && canon(parse($k)) eq canon(parse($r))
+    } };
+}
+
 sub is_int ($k, $r = undef)   { defined $k && $k =~ /^:-?\d+\r\n\z/ }
 sub is_error ($k, $r = undef) { defined $k && $k =~ /^-[^\r\n]*\r\n\z/ }
 sub is_bulk ($k, $r = undef)  { defined $k && $k =~ /^\$\d+\r\n/ }

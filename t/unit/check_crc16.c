@@ -10,15 +10,8 @@
 #include "crc16.h"
 
 #include <check.h>
+#include "ck_fast.h"
 
-/* ck_assert_* report every passing assertion to the runner (a write(2)
- * each); the loops below test first and call into check only on failure. */
-#define ck_fast(c)                                                             \
-    do {                                                                       \
-        if (!(c)) {                                                            \
-            ck_abort_msg("Assertion '%s' failed", #c);                         \
-        }                                                                      \
-    } while (0)
 
 static uint16_t ref_crc16(const unsigned char *p, size_t len)
 {

@@ -12,6 +12,7 @@
 #include "dict.h"
 
 #include <check.h>
+#include "ck_fast.h"
 
 typedef struct {
     kv_dict_entry_t e;
@@ -26,13 +27,6 @@ typedef struct {
  * write(2) each); the loops below assert millions of times, so there these
  * test first and call into check only on failure.
  */
-#define ck_fast(c)                                                             \
-    do {                                                                       \
-        if (!(c)) {                                                            \
-            ck_abort_msg("Assertion '%s' failed", #c);                         \
-        }                                                                      \
-    } while (0)
-
 #define ck_fast_ptr_eq(x, y)                                                   \
     do {                                                                       \
         const void *x_ = (x), *y_ = (y);                                       \

@@ -13,13 +13,8 @@
 #include "listpack.h"
 
 #include <check.h>
+#include "ck_fast.h"
 
-#define ck_fast(c)                                                             \
-    do {                                                                       \
-        if (!(c)) {                                                            \
-            ck_abort_msg("Assertion '%s' failed", #c);                         \
-        }                                                                      \
-    } while (0)
 
 static const char *entry(const kv_lp_t *lp, size_t off, size_t *len)
 {

@@ -13,14 +13,9 @@
 #include "quicklist.h"
 
 #include <check.h>
+#include "ck_fast.h"
 
 /* check reports every passing assertion; the loops below assert often. */
-#define ck_fast(c)                                                             \
-    do {                                                                       \
-        if (!(c)) {                                                            \
-            ck_abort_msg("Assertion '%s' failed", #c);                         \
-        }                                                                      \
-    } while (0)
 
 typedef struct {
     char *p;

@@ -19,13 +19,8 @@
 #include "buf.h"
 #include "worker.h"
 #include "zset.h"
+#include "ck_fast.h"
 
-#define ck_fast(c)                                                             \
-    do {                                                                       \
-        if (!(c)) {                                                            \
-            ck_abort_msg("Assertion '%s' failed", #c);                         \
-        }                                                                      \
-    } while (0)
 
 static void setup(void)
 {
