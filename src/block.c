@@ -49,10 +49,6 @@ static const kv_bspec_t kv_bspecs[] = {
     { "blmove", "lmove", KV_TYPE_LIST, KV_BS_MOVE, KV_BR_SAME },
 };
 
-/* Arguments of a non-blocking form: LMPOP 1 key LEFT COUNT n is the
- * longest (extra arguments are syntax errors, caught before blocking). */
-#define KV_BLOCK_NB_ARGS 8
-
 /* ---- state ------------------------------------------------------------ */
 
 enum { KV_B_REGISTERING, KV_B_WAITING, KV_B_CLAIMING };
@@ -497,23 +493,23 @@ static char kv_undo(const char *nb, const kv_str_t *where)
     return 'n';
 }
 
-/* The non-blocking form of reg's command for key, in argv (at most
- * 2 + KV_BLOCK_EXTRA + 1 arguments); its argument count. */
-static int kv_breg_argv(const kv_breg_t *reg, const char *key, size_t len,
-                        kv_str_t *argv)
+/* The non-blocking form nb of a command of shape for key: "nb key",
+ * "nb 1 key extra...", "nb key extra..." (at most 3 + KV_BLOCK_EXTRA
+ * arguments); its argument count. */
+static int kv_nb_argv(const kv_cmd_t *nb, int shape, const kv_str_t *key,
+                      const kv_str_t *extra, int nextra, kv_str_t *argv)
 {
     int n = 0;
 
-    argv[n].p = reg->nb->name;
-    argv[n++].len = strlen(reg->nb->name);
-    if (reg->shape == KV_BS_NUMKEYS) {
+    argv[n].p = nb->name;
+    argv[n++].len = strlen(nb->name);
+    if (shape == KV_BS_NUMKEYS) {
         argv[n].p = "1";
         argv[n++].len = 1;
     }
-    argv[n].p = key;
-    argv[n++].len = len;
-    for (int i = 0; i < reg->nextra; i++) {
-        argv[n++] = reg->extra[i];
+    argv[n++] = *key;
+    for (int i = 0; i < nextra && i < KV_BLOCK_EXTRA; i++) {
+        argv[n++] = extra[i];
     }
     return n;
 }
@@ -530,8 +526,9 @@ static int kv_owner_run(const kv_breg_t *reg, int db, const char *key,
                         size_t len, kv_buf_t *out)
 {
     kv_client_t *fc = &kv_owner_client;
-    kv_str_t argv[3 + KV_BLOCK_EXTRA];
-    int argc = kv_breg_argv(reg, key, len, argv);
+    kv_str_t argv[3 + KV_BLOCK_EXTRA], k = { key, len };
+    int argc = kv_nb_argv(reg->nb, reg->shape, &k, reg->extra, reg->nextra,
+                          argv);
 
     fc->io.fd = -1;
     fc->flags = KV_CLIENT_FAKE;
@@ -1142,32 +1139,20 @@ static void kv_block_finish(kv_blocked_t *b, const char *reply, size_t len)
     }
 }
 
-/* The non-blocking form for key i: argv (up to KV_BLOCK_NB_ARGS). */
-static int kv_block_nb_argv(const kv_blocked_t *b, int i, kv_str_t *argv)
+/* The arguments after b's keys its non-blocking form takes too (LEFT
+ * COUNT 2; a destination and positions): their count, *first the index. */
+static int kv_block_extra(const kv_blocked_t *b, int *first)
 {
-    int n = 0;
-
-    argv[n].p = b->spec->nb;
-    argv[n++].len = strlen(b->spec->nb);
-    switch (b->spec->shape) {
-    case KV_BS_KEYS:
-        argv[n++] = b->argv[b->kpos[i]];
-        break;
-    case KV_BS_NUMKEYS:
-        argv[n].p = "1";
-        argv[n++].len = 1;
-        argv[n++] = b->argv[b->kpos[i]];
-        for (int j = b->numkeys_end; j < b->argc && n < KV_BLOCK_NB_ARGS; j++) {
-            argv[n++] = b->argv[j];
-        }
-        break;
-    default: /* source destination [wherefrom whereto] */
-        for (int j = 1; j < b->argc - 1 && n < KV_BLOCK_NB_ARGS; j++) {
-            argv[n++] = b->argv[j];
-        }
-        break;
+    *first = 0;
+    if (b->spec->shape == KV_BS_NUMKEYS) {
+        *first = b->numkeys_end;
+        return b->argc - b->numkeys_end;
     }
-    return n;
+    if (b->spec->shape == KV_BS_MOVE) {
+        *first = 2;
+        return b->argc - 3;
+    }
+    return 0;
 }
 
 static void kv_block_claimed_cb(uint64_t serial, const char *reply,
@@ -1178,8 +1163,10 @@ static void kv_block_claimed_cb(uint64_t serial, const char *reply,
 
 static void kv_block_claim(kv_blocked_t *b, int i)
 {
-    kv_str_t argv[KV_BLOCK_NB_ARGS];
-    int argc = kv_block_nb_argv(b, i, argv);
+    kv_str_t argv[3 + KV_BLOCK_EXTRA];
+    int xfirst, nx = kv_block_extra(b, &xfirst);
+    int argc = kv_nb_argv(b->nb, b->spec->shape, &b->argv[b->kpos[i]],
+                          b->argv + xfirst, nx, argv);
 
     b->state = KV_B_CLAIMING;
     b->claim = i;
@@ -1563,16 +1550,9 @@ static void kv_block_register_at(kv_blocked_t *b, int s)
 {
     kv_str_t stack[24], *argv = stack;
     char ser[24], kind[8], shape[8], nextra[8];
-    int n = 0, nx = 0, xfirst = 0;
+    int n = 0, xfirst, nx = kv_block_extra(b, &xfirst);
     kv_bregspec_t rs;
 
-    if (b->spec->shape == KV_BS_NUMKEYS) {
-        xfirst = b->numkeys_end;
-        nx = b->argc - xfirst;
-    } else if (b->spec->shape == KV_BS_MOVE) {
-        xfirst = 2;
-        nx = b->argc - 3;
-    }
     if (b->nkeys + nx + 8 > (int) KV_ARRAY_LEN(stack)) {
         argv = kv_malloc(sizeof(*argv) * (size_t) (b->nkeys + nx + 8));
         if (argv == NULL) {
@@ -1706,7 +1686,7 @@ void kv_block_call(kv_client_t *c, const kv_cmd_t *cmd)
     const char *err = NULL;
     long long ms = 0, numkeys = 0;
     int kfirst = 1, klast = 1, numkeys_end = 0;
-    kv_str_t argv[KV_BLOCK_NB_ARGS];
+    kv_str_t argv[5]; /* BLMOVE's LMOVE */
     kv_blocked_t *b;
 
     for (size_t i = 0; i < KV_ARRAY_LEN(kv_bspecs); i++) {
@@ -1727,8 +1707,6 @@ void kv_block_call(kv_client_t *c, const kv_cmd_t *cmd)
         break;
     case KV_BS_NUMKEYS:
         /* numkeys, the direction, COUNT; the timeout last. */
-        argv[0].p = spec->nb;
-        argv[0].len = strlen(spec->nb);
         {
             /* The rest as the non-blocking form takes it. */
             kv_str_t *rest = kv_malloc(sizeof(kv_str_t) * (size_t) c->argc);
@@ -1736,7 +1714,8 @@ void kv_block_call(kv_client_t *c, const kv_cmd_t *cmd)
                 kv_reply_oom(c);
                 return;
             }
-            rest[0] = argv[0];
+            rest[0].p = spec->nb;
+            rest[0].len = strlen(spec->nb);
             memcpy(rest + 1, c->argv + 2,
                    sizeof(kv_str_t) * (size_t) (c->argc - 2));
             if (kv_block_check_args(c, nb, c->argc - 1, rest) != KV_OK) {

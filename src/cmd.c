@@ -646,6 +646,52 @@ void kv_reply_wrongtype(kv_client_t *c)
                       "wrong kind of value");
 }
 
+int kv_get_mpop_args_or_reply(kv_client_t *c, const char *w0, const char *w1,
+                              long long *numkeys, int *where,
+                              long long *count)
+{
+    int where_idx;
+
+    if (!kv_string2ll(c->argv[1].p, c->argv[1].len, numkeys) ||
+        *numkeys < 1) {
+        kv_reply_error(c, "numkeys should be greater than 0");
+        return KV_ERROR;
+    }
+    /* The direction must follow the keys (no overflow computing where). */
+    if (*numkeys >= c->argc - 2) {
+        kv_reply_error(c, "syntax error");
+        return KV_ERROR;
+    }
+    where_idx = 2 + (int) *numkeys;
+    if (kv_arg_is(&c->argv[where_idx], w0)) {
+        *where = 0;
+    } else if (kv_arg_is(&c->argv[where_idx], w1)) {
+        *where = 1;
+    } else {
+        kv_reply_error(c, "syntax error");
+        return KV_ERROR;
+    }
+    *count = -1;
+    for (int j = where_idx + 1; j < c->argc; j++) {
+        if (*count == -1 && kv_arg_is(&c->argv[j], "count") &&
+            j + 1 < c->argc) {
+            j++;
+            if (!kv_string2ll(c->argv[j].p, c->argv[j].len, count) ||
+                *count < 1) {
+                kv_reply_error(c, "count should be greater than 0");
+                return KV_ERROR;
+            }
+        } else {
+            kv_reply_error(c, "syntax error");
+            return KV_ERROR;
+        }
+    }
+    if (*count == -1) {
+        *count = 1;
+    }
+    return KV_OK;
+}
+
 int kv_get_randcount_or_reply(kv_client_t *c, const char *word,
                               long long *count, int *with)
 {

@@ -99,6 +99,16 @@ void kv_reply_wrongtype(kv_client_t *c);
 int kv_get_randcount_or_reply(kv_client_t *c, const char *word,
                               long long *count, int *with);
 
+/*
+ * The arguments of LMPOP / ZMPOP: numkeys key [key ...] W0|W1 [COUNT n],
+ * numkeys at argv[1]: Redis's errors in Redis's order (KV_ERROR after
+ * replying). *where is 0 for w0 ("left", "min"), 1 for w1; *count is 1
+ * when COUNT is not given.
+ */
+int kv_get_mpop_args_or_reply(kv_client_t *c, const char *w0, const char *w1,
+                              long long *numkeys, int *where,
+                              long long *count);
+
 /* The success reply of commands with an NX form: :1 for it, +OK else. */
 void kv_reply_done(kv_client_t *c, int nx);
 void kv_reply_oom(kv_client_t *c);

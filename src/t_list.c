@@ -564,39 +564,15 @@ void kv_cmd_rpop(kv_client_t *c)
  * non-empty list, as [key, [elements]]; a null array when there is none. */
 void kv_cmd_lmpop(kv_client_t *c)
 {
-    long long numkeys, count = -1;
+    long long numkeys, count;
     int where, where_idx;
 
-    if (!kv_string2ll(c->argv[1].p, c->argv[1].len, &numkeys) || numkeys < 1) {
-        kv_reply_error(c, "numkeys should be greater than 0");
+    if (kv_get_mpop_args_or_reply(c, "left", "right", &numkeys, &where,
+                                  &count) != KV_OK) {
         return;
     }
-    if (numkeys >= c->argc - 2) {
-        kv_reply_error(c, "syntax error");
-        return;
-    }
+    where = where == 0 ? KV_LIST_HEAD : KV_LIST_TAIL;
     where_idx = 2 + (int) numkeys;
-    if (kv_list_position(c, &c->argv[where_idx], &where) != KV_OK) {
-        return;
-    }
-    for (int j = where_idx + 1; j < c->argc; j++) {
-        int moreargs = (c->argc - 1) - j;
-
-        if (count == -1 && kv_arg_is(&c->argv[j], "count") && moreargs) {
-            j++;
-            if (!kv_string2ll(c->argv[j].p, c->argv[j].len, &count) ||
-                count < 1) {
-                kv_reply_error(c, "count should be greater than 0");
-                return;
-            }
-        } else {
-            kv_reply_error(c, "syntax error");
-            return;
-        }
-    }
-    if (count == -1) {
-        count = 1;
-    }
     for (int j = 2; j < where_idx; j++) {
         kv_key_t *k = kv_db_lookup(c->db, c->argv[j].p, c->argv[j].len);
         kv_list_t *l;

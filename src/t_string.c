@@ -34,6 +34,30 @@ static int kv_opt(const kv_str_t *a, const char *name)
     return kv_arg_is(a, name);
 }
 
+/* The options that set an expiry, and their units. */
+typedef struct {
+    const char *name;
+    unsigned flag;
+    int unit;
+} kv_expire_opt_t;
+
+static const kv_expire_opt_t kv_expire_opts[] = {
+    { "ex", KV_SET_EX, KV_UNIT_SECONDS },
+    { "px", KV_SET_PX, KV_UNIT_MS },
+    { "exat", KV_SET_EXAT, KV_UNIT_SECONDS },
+    { "pxat", KV_SET_PXAT, KV_UNIT_MS },
+};
+
+static const kv_expire_opt_t *kv_expire_opt(const kv_str_t *a)
+{
+    for (size_t i = 0; i < KV_ARRAY_LEN(kv_expire_opts); i++) {
+        if (kv_opt(a, kv_expire_opts[i].name)) {
+            return &kv_expire_opts[i];
+        }
+    }
+    return NULL;
+}
+
 /*
  * parseExtendedStringArgumentsOrReply(): options of SET (from argv[3]) and
  * GETEX (from argv[2]). On success *expire points at the expire argument
@@ -43,6 +67,8 @@ static int kv_parse_set_args(kv_client_t *c, int first, int type,
                              unsigned *flags, int *unit,
                              const kv_str_t **expire)
 {
+    const kv_expire_opt_t *e;
+
     *expire = NULL;
     for (int j = first; j < c->argc; j++) {
         const kv_str_t *opt = &c->argv[j];
@@ -63,34 +89,14 @@ static int kv_parse_set_args(kv_client_t *c, int first, int type,
                    !(*flags & KV_SET_EXPIRE_ANY) &&
                    !(*flags & KV_SET_KEEPTTL)) {
             *flags |= KV_SET_PERSIST;
-        } else if (kv_opt(opt, "ex") && !(*flags & KV_SET_KEEPTTL) &&
-                   !(*flags & KV_SET_PERSIST) &&
-                   !(*flags & (KV_SET_EXAT | KV_SET_PX | KV_SET_PXAT)) &&
-                   next != NULL) {
-            *flags |= KV_SET_EX;
-            *expire = next;
-            j++;
-        } else if (kv_opt(opt, "px") && !(*flags & KV_SET_KEEPTTL) &&
-                   !(*flags & KV_SET_PERSIST) &&
-                   !(*flags & (KV_SET_EX | KV_SET_EXAT | KV_SET_PXAT)) &&
-                   next != NULL) {
-            *flags |= KV_SET_PX;
-            *unit = KV_UNIT_MS;
-            *expire = next;
-            j++;
-        } else if (kv_opt(opt, "exat") && !(*flags & KV_SET_KEEPTTL) &&
-                   !(*flags & KV_SET_PERSIST) &&
-                   !(*flags & (KV_SET_EX | KV_SET_PX | KV_SET_PXAT)) &&
-                   next != NULL) {
-            *flags |= KV_SET_EXAT;
-            *expire = next;
-            j++;
-        } else if (kv_opt(opt, "pxat") && !(*flags & KV_SET_KEEPTTL) &&
-                   !(*flags & KV_SET_PERSIST) &&
-                   !(*flags & (KV_SET_EX | KV_SET_EXAT | KV_SET_PX)) &&
-                   next != NULL) {
-            *flags |= KV_SET_PXAT;
-            *unit = KV_UNIT_MS;
+        } else if ((e = kv_expire_opt(opt)) != NULL &&
+                   !(*flags & (KV_SET_KEEPTTL | KV_SET_PERSIST)) &&
+                   !(*flags & KV_SET_EXPIRE_ANY & ~e->flag) && next != NULL) {
+            /* EX, PX, EXAT, PXAT: one of them (repeated, the last wins). */
+            *flags |= e->flag;
+            if (e->unit == KV_UNIT_MS) {
+                *unit = KV_UNIT_MS;
+            }
             *expire = next;
             j++;
         } else {

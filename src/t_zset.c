@@ -1008,47 +1008,12 @@ void kv_cmd_zpopmax(kv_client_t *c)
 /* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
 void kv_cmd_zmpop(kv_client_t *c)
 {
-    long long numkeys, count = -1, where_idx;
+    long long numkeys, count;
     int last;
 
-    if (!kv_string2ll(c->argv[1].p, c->argv[1].len, &numkeys) || numkeys < 1) {
-        kv_reply_error(c, "numkeys should be greater than 0");
+    if (kv_get_mpop_args_or_reply(c, "min", "max", &numkeys, &last,
+                                  &count) != KV_OK) {
         return;
-    }
-    /* where_idx = 2 + numkeys must be an argument (no overflow). */
-    if (numkeys >= c->argc - 2) {
-        kv_reply_error(c, "syntax error");
-        return;
-    }
-    where_idx = 1 + numkeys + 1;
-    if (where_idx >= c->argc) {
-        kv_reply_error(c, "syntax error");
-        return;
-    }
-    if (kv_arg_is(&c->argv[where_idx], "min")) {
-        last = 0;
-    } else if (kv_arg_is(&c->argv[where_idx], "max")) {
-        last = 1;
-    } else {
-        kv_reply_error(c, "syntax error");
-        return;
-    }
-    for (long long j = where_idx + 1; j < c->argc; j++) {
-        int more = c->argc - 1 - (int) j;
-        if (count == -1 && kv_arg_is(&c->argv[j], "count") && more > 0) {
-            j++;
-            if (!kv_string2ll(c->argv[j].p, c->argv[j].len, &count) ||
-                count < 1) {
-                kv_reply_error(c, "count should be greater than 0");
-                return;
-            }
-        } else {
-            kv_reply_error(c, "syntax error");
-            return;
-        }
-    }
-    if (count == -1) {
-        count = 1;
     }
     kv_zpop_generic(c, &c->argv[2], (int) numkeys, last, 1, count);
 }
