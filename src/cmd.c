@@ -646,6 +646,43 @@ void kv_reply_wrongtype(kv_client_t *c)
                       "wrong kind of value");
 }
 
+void kv_reply_random_picks(kv_client_t *c, long long l, int with, void *all,
+                           size_t n, size_t size, int reverse,
+                           kv_pick_reply_pt reply)
+{
+    unsigned long long count =
+        l >= 0 ? (unsigned long long) l : (unsigned long long) -l;
+    char *a = all, tmp[64];
+    int per = with ? 2 : 1;
+
+    if (l < 0 || count == 1) {
+        size_t mark = kv_reply_deferred_len(c);
+        kv_reply_array(c, (long long) count * per);
+        while (count-- > 0) {
+            if ((count & 255) == 0 && kv_reply_too_large(c, mark)) {
+                return;
+            }
+            reply(c, a + (kv_random64() % n) * size, with);
+        }
+        return;
+    }
+    if (count >= n) {
+        kv_reply_array(c, (long long) n * per);
+        for (size_t i = 0; i < n; i++) {
+            reply(c, a + (reverse ? n - 1 - i : i) * size, with);
+        }
+        return;
+    }
+    kv_reply_array(c, (long long) count * per);
+    for (size_t i = 0; i < count && size <= sizeof(tmp); i++) {
+        size_t j = i + (size_t) (kv_random64() % (n - i));
+        memcpy(tmp, a + i * size, size);
+        memcpy(a + i * size, a + j * size, size);
+        memcpy(a + j * size, tmp, size);
+        reply(c, a + i * size, with);
+    }
+}
+
 int kv_get_mpop_args_or_reply(kv_client_t *c, const char *w0, const char *w1,
                               long long *numkeys, int *where,
                               long long *count)

@@ -99,6 +99,21 @@ void kv_reply_wrongtype(kv_client_t *c);
 int kv_get_randcount_or_reply(kv_client_t *c, const char *word,
                               long long *count, int *with);
 
+/* Reply one element picked by kv_reply_random_picks() (with its value or
+ * score when with). */
+typedef void (*kv_pick_reply_pt)(kv_client_t *c, const void *e, int with);
+/*
+ * The reply of HRANDFIELD / ZRANDMEMBER key count [WITH...] for the n
+ * elements of all (size bytes each): a negative count l picks -l that may
+ * repeat (stopped at proto-max-bulk-len: kv_reply_too_large()); a
+ * positive one picks that many distinct ones (a partial Fisher-Yates
+ * shuffle of all), or every element in its order (from the end when
+ * reverse) when it asks for at least n. l is not 0.
+ */
+void kv_reply_random_picks(kv_client_t *c, long long l, int with, void *all,
+                           size_t n, size_t size, int reverse,
+                           kv_pick_reply_pt reply);
+
 /*
  * The arguments of LMPOP / ZMPOP: numkeys key [key ...] W0|W1 [COUNT n],
  * numkeys at argv[1]: Redis's errors in Redis's order (KV_ERROR after

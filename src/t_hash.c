@@ -907,9 +907,10 @@ static kv_hash_pick_t *kv_hash_all(const kv_key_t *k, unsigned long *n)
     return a;
 }
 
-static void kv_hash_reply_pick(kv_client_t *c, const kv_hash_pick_t *p,
-                               int withvalues)
+static void kv_hash_reply_pick(kv_client_t *c, const void *e, int withvalues)
 {
+    const kv_hash_pick_t *p = e;
+
     kv_reply_bulk(c, p->f, p->fl);
     if (withvalues) {
         kv_reply_bulk(c, p->v, p->vl);
@@ -943,40 +944,30 @@ static void kv_hash_random(const kv_key_t *k, kv_hash_pick_t *p)
 static void kv_hrandfield_count(kv_client_t *c, long long l, int withvalues)
 {
     unsigned long long count;
-    unsigned long size, n;
+    unsigned long n;
     kv_hash_pick_t *all, p;
     kv_key_t *k;
 
     if (kv_hash_lookup(c, &c->argv[1], 0, &k) != KV_OK) {
         return;
     }
-    if (k == NULL) {
+    if (k == NULL || l == 0) {
         kv_reply_array(c, 0);
         return;
     }
-    size = kv_hash_len(k);
     count = l >= 0 ? (unsigned long long) l : (unsigned long long) -l;
-    if (count == 0) {
-        kv_reply_array(c, 0);
-        return;
-    }
-    if (l < 0 || count == 1) {
+    if ((l < 0 || count == 1) && k->enc != KV_HASH_LISTPACK) {
+        /* Picks from the table itself: no copy of a big hash. (A
+         * listpack is copied: walking it for each pick is quadratic.) */
         size_t mark = kv_reply_deferred_len(c);
         kv_reply_array(c, (long long) count * (withvalues ? 2 : 1));
-        /* Walking a listpack per pick would be quadratic. */
-        all = k->enc == KV_HASH_LISTPACK ? kv_hash_all(k, &n) : NULL;
         while (count-- > 0) {
             if ((count & 255) == 0 && kv_reply_too_large(c, mark)) {
-                break;
+                return;
             }
-            if (all != NULL) {
-                kv_hash_reply_pick(c, &all[kv_random64() % n], withvalues);
-            } else {
-                kv_hash_random(k, &p);
-                kv_hash_reply_pick(c, &p, withvalues);
-            }
+            kv_hash_random(k, &p);
+            kv_hash_reply_pick(c, &p, withvalues);
         }
-        kv_free(all);
         return;
     }
     all = kv_hash_all(k, &n);
@@ -984,23 +975,8 @@ static void kv_hrandfield_count(kv_client_t *c, long long l, int withvalues)
         kv_reply_oom(c);
         return;
     }
-    if (count >= size) {
-        kv_reply_array(c, (long long) n * (withvalues ? 2 : 1));
-        for (unsigned long i = 0; i < n; i++) {
-            kv_hash_reply_pick(c, &all[i], withvalues);
-        }
-        kv_free(all);
-        return;
-    }
-    /* count distinct fields: a partial Fisher-Yates shuffle. */
-    kv_reply_array(c, (long long) count * (withvalues ? 2 : 1));
-    for (unsigned long i = 0; i < count; i++) {
-        unsigned long j = i + (unsigned long) (kv_random64() % (n - i));
-        kv_hash_pick_t t = all[i];
-        all[i] = all[j];
-        all[j] = t;
-        kv_hash_reply_pick(c, &all[i], withvalues);
-    }
+    kv_reply_random_picks(c, l, withvalues, all, n, sizeof(*all), 0,
+                          kv_hash_reply_pick);
     kv_free(all);
 }
 

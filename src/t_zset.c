@@ -1043,8 +1043,10 @@ static kv_zelem_t *kv_zset_all(const kv_key_t *k, unsigned long *n)
     return a;
 }
 
-static void kv_zrand_reply(kv_client_t *c, const kv_zelem_t *e, int withscores)
+static void kv_zrand_reply(kv_client_t *c, const void *p, int withscores)
 {
+    const kv_zelem_t *e = p;
+
     kv_reply_bulk(c, e->m, e->mlen);
     if (withscores) {
         kv_reply_double(c, e->score);
@@ -1053,26 +1055,19 @@ static void kv_zrand_reply(kv_client_t *c, const kv_zelem_t *e, int withscores)
 
 /*
  * zrandmemberWithCountCommand(): a negative count may repeat members, a
- * positive one gives distinct members, the whole set (in order) when it
- * asks for at least as many as there are.
+ * positive one gives distinct members, the whole set when it asks for at
+ * least as many as there are (zuiNext() walks it from its end).
  */
 static void kv_zrandmember_count(kv_client_t *c, long long l, int withscores)
 {
-    unsigned long long count;
-    unsigned long size, n;
+    unsigned long n;
     kv_zelem_t *all;
     kv_key_t *k;
 
     if (kv_zset_lookup(c, &c->argv[1], 0, &k) != KV_OK) {
         return;
     }
-    if (k == NULL) {
-        kv_reply_array(c, 0);
-        return;
-    }
-    size = kv_zset_len(k);
-    count = l >= 0 ? (unsigned long long) l : (unsigned long long) -l;
-    if (count == 0) {
+    if (k == NULL || l == 0) {
         kv_reply_array(c, 0);
         return;
     }
@@ -1081,32 +1076,8 @@ static void kv_zrandmember_count(kv_client_t *c, long long l, int withscores)
         kv_reply_oom(c);
         return;
     }
-    if (l < 0 || count == 1) {
-        size_t mark = kv_reply_deferred_len(c);
-        kv_reply_array(c, (long long) count * (withscores ? 2 : 1));
-        while (count-- > 0) {
-            if ((count & 255) == 0 && kv_reply_too_large(c, mark)) {
-                break;
-            }
-            kv_zrand_reply(c, &all[kv_random64() % n], withscores);
-        }
-    } else if (count >= size) {
-        /* zuiNext() walks a sorted set from its end. */
-        kv_reply_array(c, (long long) n * (withscores ? 2 : 1));
-        for (unsigned long i = n; i-- > 0;) {
-            kv_zrand_reply(c, &all[i], withscores);
-        }
-    } else {
-        /* count distinct members: a partial Fisher-Yates shuffle. */
-        kv_reply_array(c, (long long) count * (withscores ? 2 : 1));
-        for (unsigned long i = 0; i < count; i++) {
-            unsigned long j = i + (unsigned long) (kv_random64() % (n - i));
-            kv_zelem_t t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-            kv_zrand_reply(c, &all[i], withscores);
-        }
-    }
+    kv_reply_random_picks(c, l, withscores, all, n, sizeof(*all), 1,
+                          kv_zrand_reply);
     kv_free(all);
 }
 
