@@ -7,6 +7,8 @@
 # kevyd run, ...), repeats them, and prints the medians as a table of
 # ops/s and server CPU time per request with kevyd/redis ratios; then
 # callgrind instructions per request, memory per key and the load average.
+# With --vs-workers N the second server is another kevyd with N workers
+# instead of a redis-server (throughput and CPU only).
 # See bench/README; "bench/compare.sh -h" lists the options.
 #
 # Every server it starts is killed on exit (trap), every wait is bounded.
@@ -32,6 +34,14 @@ Run redis-benchmark against kevyd and redis-server side by side and print
 the medians, with kevyd/redis ratios.
 
   -w N            kevyd worker-processes (default 1)
+  --vs-workers N  compare against a second kevyd with N worker-processes
+                  (same backend, options and pinning) instead of a
+                  redis-server: ratios are (-w N)/(--vs-workers N); no
+                  memory or callgrind sections. E.g. -w 2 --vs-workers 1:
+                  are more workers no slower than fewer on this machine?
+  --no-spin       start kevyd with "worker-spin = false;": its workers
+                  never busy-wait for work, so its CPU per request at -P 1
+                  is what the requests cost (comparable to redis-server's)
   -b BACKEND      kevyd io-backend: auto, io_uring or epoll (default: the
                   config default, "auto")
   -n N            requests per run (default 100000; the -P 16 runs send 4N)
@@ -57,7 +67,7 @@ Environment: KEVYD (default objs/kevyd), REDIS_SERVER, REDIS_BENCHMARK,
 REDIS_CLI (defaults: found in PATH).
 
 Exit status: 0; 1 if a server could not be started or a tool is missing;
-2 if kevyd failed a run (other than an unknown command, reported "n/a"),
+2 if a kevyd failed a run (other than an unknown command, reported "n/a"),
 stopped answering, or logged a worker crash or an error.
 EOF
 }
@@ -80,6 +90,8 @@ MEM_KEYS=
 MEM_TYPES=string
 OUTPUT=0
 KEEP=0
+SPIN=1
+VS_WORKERS=
 
 need_arg() { if [ "$#" -lt 2 ] || [ -z "$2" ]; then die "option $1 needs an argument"; fi; }
 need_int() { case $2 in ''|*[!0-9]*) die "option $1: not a positive integer: $2";; esac
@@ -88,6 +100,8 @@ need_int() { case $2 in ''|*[!0-9]*) die "option $1: not a positive integer: $2"
 while [ "$#" -gt 0 ]; do
     case $1 in
         -w) need_arg "$@"; need_int "$1" "$2"; WORKERS=$2; shift 2 ;;
+        --vs-workers) need_arg "$@"; need_int "$1" "$2"; VS_WORKERS=$2; shift 2 ;;
+        --no-spin) SPIN=0; shift ;;
         -b) need_arg "$@"; BACKEND=$2; shift 2 ;;
         -n) need_arg "$@"; need_int "$1" "$2"; REQUESTS=$2; shift 2 ;;
         -r) need_arg "$@"; need_int "$1" "$2"; REPEATS=$2; shift 2 ;;
@@ -118,6 +132,24 @@ else
     CG_REQUESTS=20000
 fi
 KEYSPACE=100000          # redis-benchmark -r
+
+# The two servers: A is the kevyd, B the redis-server or, with
+# --vs-workers, the baseline kevyd. Result files and variables keep the
+# names kevyd (A) and redis (B); A_NAME and B_NAME are what the report says.
+plural() { if [ "$1" = 1 ]; then echo "1 $2"; else echo "$1 $2s"; fi; }
+if [ -n "$VS_WORKERS" ]; then
+    A_NAME=kevyd-w$WORKERS
+    B_NAME=kevyd-w$VS_WORKERS
+    if [ "$A_NAME" = "$B_NAME" ]; then A_NAME=$A_NAME-a B_NAME=$B_NAME-b; fi
+else
+    A_NAME=kevyd
+    B_NAME=redis
+fi
+# Widths of the report's columns: the defaults, widened for longer names.
+NAMEW=$(( ${#A_NAME} > ${#B_NAME} ? ${#A_NAME} : ${#B_NAME} ))
+RPSW=$(( NAMEW + 3 > 10 ? NAMEW + 3 : 10 ))
+USW=$(( NAMEW + 3 > 9 ? NAMEW + 3 : 9 ))
+LABW=$(( NAMEW > 5 ? NAMEW : 5 ))
 PIPE_MULT=4              # -P 16 runs send PIPE_MULT * REQUESTS requests
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null) || CLK_TCK=100
 NCPU=$(nproc 2>/dev/null) || NCPU=1
@@ -125,7 +157,9 @@ NCPU=$(nproc 2>/dev/null) || NCPU=1
 # ------------------------------------------------------------------ checks
 
 [ -x "$KEVYD" ] || die "$KEVYD not found or not executable: run make first (or set KEVYD)"
-for t in "$REDIS_SERVER" "$REDIS_BENCHMARK" "$REDIS_CLI" timeout setsid pgrep awk; do
+TOOLS=("$REDIS_BENCHMARK" "$REDIS_CLI" timeout setsid pgrep awk)
+[ -z "$VS_WORKERS" ] && TOOLS=("$REDIS_SERVER" "${TOOLS[@]}")
+for t in "${TOOLS[@]}"; do
     command -v "$t" >/dev/null 2>&1 || die "$t not found (Debian: apt-get install redis-server redis-tools procps coreutils util-linux)"
 done
 if [ "$PIN" = 1 ]; then
@@ -137,7 +171,7 @@ else
     SRV_WRAP=()
     BENCH_WRAP=()
 fi
-if [ "$CALLGRIND" = 1 ]; then
+if [ "$CALLGRIND" = 1 ] && [ -z "$VS_WORKERS" ]; then
     command -v valgrind >/dev/null 2>&1 ||
         die "valgrind not found (apt-get install valgrind), or use --no-callgrind"
 fi
@@ -359,6 +393,7 @@ start_kevyd() {
             printf 'dir = "%s";\nloglevel = "notice";\n' "$K_DIR"
             printf 'shutdown-timeout = %s;\n' "$tmo"
             if [ -n "$BACKEND" ]; then printf 'io-backend = "%s";\n' "$BACKEND"; fi
+            if [ "$SPIN" = 0 ]; then printf 'worker-spin = false;\n'; fi
         } > "$K_DIR/kevy.conf"
         setsid "$@" "$KEVYD" -c "$K_DIR/kevy.conf" \
             < /dev/null >> "$K_DIR/stdout.log" 2>> "$K_DIR/stderr.log" &
@@ -399,6 +434,21 @@ start_redis() {
         tail -n 5 "$R_DIR/redis.log" "$R_DIR/stdout.log" >&2 2>/dev/null
     done
     die "redis-server would not start; see above"
+}
+
+# start_b NAME [wrapper...]: the second server, B: a redis-server, or
+# with --vs-workers a kevyd with VS_WORKERS workers. Sets R_PID, R_PORT,
+# R_DIR; K_PID, K_PORT, K_DIR are left as they were.
+start_b() {
+    local name=$1 kpid=${K_PID:-} kport=${K_PORT:-} kdir=${K_DIR:-}
+    shift
+    if [ -z "$VS_WORKERS" ]; then
+        start_redis "$name" "$@"
+        return
+    fi
+    start_kevyd "$name" "$VS_WORKERS" "$@"
+    R_PID=$K_PID R_PORT=$K_PORT R_DIR=$K_DIR
+    K_PID=$kpid K_PORT=$kport K_DIR=$kdir
 }
 
 kevyd_backend() {  # from "worker 0 ready (io_uring)"
@@ -444,7 +494,8 @@ bench_run() {
     rc=$?
     t1=$(server_ticks "$pid")
     rps=$(sed -n 2p "$TMP/bench.out" | cut -d'"' -f4)
-    if [ "$port" = "${K_PORT:-}" ] && grep -q 'Could not fetch server CONFIG' "$TMP/bench.err"; then
+    if { [ "$port" = "${K_PORT:-}" ] || { [ -n "$VS_WORKERS" ] && [ "$port" = "${R_PORT:-}" ]; }; } &&
+            grep -q 'Could not fetch server CONFIG' "$TMP/bench.err"; then
         : > "$TMP/warned"
     fi
     msg=$(grep -v -e '^WARNING' -e '^$' "$TMP/bench.err" | tr -d '\r' | head -n 1)
@@ -491,11 +542,19 @@ ensure_kevyd() {
         start_kevyd "kevyd-restart-$SECONDS" "$WORKERS" "${SRV_WRAP[@]}"
     fi
 }
-ensure_redis() {
+ensure_redis() {  # server B: redis-server, or the --vs-workers kevyd
     if [ "$(timeout --foreground 5 "$REDIS_CLI" -h 127.0.0.1 -p "$R_PORT" PING 2>/dev/null)" != PONG ]; then
-        problem "redis-server stopped answering PING after $1; restarting it"
-        stop_group "$R_PID" 5
-        start_redis "redis-restart-$SECONDS" "${SRV_WRAP[@]}"
+        if [ -n "$VS_WORKERS" ]; then
+            KEVYD_FAILED=1
+            problem "$B_NAME stopped answering PING after $1; restarting it"
+            check_kevyd_log "$R_DIR"
+            stop_group "$R_PID" 5
+            start_b "$B_NAME-restart-$SECONDS" "${SRV_WRAP[@]}"
+        else
+            problem "redis-server stopped answering PING after $1; restarting it"
+            stop_group "$R_PID" 5
+            start_redis "redis-restart-$SECONDS" "${SRV_WRAP[@]}"
+        fi
     fi
 }
 
@@ -505,11 +564,19 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 GIT=$(git -C "$REPO" describe --always --dirty 2>/dev/null) || GIT=unknown
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
 
-out "kevyd vs redis-server, $(date '+%Y-%m-%d %H:%M:%S %z')"
+if [ -n "$VS_WORKERS" ]; then
+    out "kevyd ($(plural "$WORKERS" worker)) vs kevyd ($(plural "$VS_WORKERS" worker)), $(date '+%Y-%m-%d %H:%M:%S %z')"
+else
+    out "kevyd vs redis-server, $(date '+%Y-%m-%d %H:%M:%S %z')"
+fi
 out "host:       $(uname -sr), $NCPU CPUs${CPU_MODEL:+, $CPU_MODEL}"
 out "kevyd:      $("$KEVYD" -v 2>&1 | head -n 1 | sed 's/^kevyd version: //'), tree $GIT"
-out "redis:      $("$REDIS_SERVER" --version 2>&1 | head -n 1)"
-out "options:    -w $WORKERS -b ${BACKEND:-auto} -n $REQUESTS (-P 16: $((REQUESTS * PIPE_MULT))) -r $REPEATS -c $CLIENTS, keyspace $KEYSPACE$([ "$PIN" = 1 ] && echo ', pinned: servers CPU 0, redis-benchmark CPU 1' || echo ', not pinned')"
+if [ -n "$VS_WORKERS" ]; then
+    out "baseline:   $B_NAME, the same kevyd with $(plural "$VS_WORKERS" worker) (same backend, options and pinning)"
+else
+    out "redis:      $("$REDIS_SERVER" --version 2>&1 | head -n 1)"
+fi
+out "options:    -w $WORKERS${VS_WORKERS:+ --vs-workers $VS_WORKERS} -b ${BACKEND:-auto} -n $REQUESTS (-P 16: $((REQUESTS * PIPE_MULT))) -r $REPEATS -c $CLIENTS, keyspace $KEYSPACE$([ "$PIN" = 1 ] && echo ', pinned: servers CPU 0, redis-benchmark CPU 1' || echo ', not pinned')$([ "$SPIN" = 0 ] && echo ', worker-spin off')"
 out "load avg:   $LOAD_START (start)"
 if awk -v l="${LOAD_START%% *}" -v n="$NCPU" 'BEGIN { exit !(l > n / 2) }'; then
     out "            (the machine is busy: expect noise, compare ratios, use more repeats)"
@@ -517,10 +584,15 @@ fi
 
 # ------------------------------------------------------------------ throughput
 
-start_kevyd kevyd "$WORKERS" "${SRV_WRAP[@]}"
-start_redis redis "${SRV_WRAP[@]}"
+start_kevyd "$A_NAME" "$WORKERS" "${SRV_WRAP[@]}"
+start_b "$B_NAME" "${SRV_WRAP[@]}"
 K_BACKEND=$(kevyd_backend "$K_DIR")
-note "kevyd pid $K_PID port $K_PORT (${K_BACKEND:-backend unknown}), redis-server pid $R_PID port $R_PORT"
+if [ -n "$VS_WORKERS" ]; then
+    R_BACKEND=$(kevyd_backend "$R_DIR")
+    note "$A_NAME pid $K_PID port $K_PORT (${K_BACKEND:-backend unknown}), $B_NAME pid $R_PID port $R_PORT (${R_BACKEND:-backend unknown})"
+else
+    note "kevyd pid $K_PID port $K_PORT (${K_BACKEND:-backend unknown}), redis-server pid $R_PID port $R_PORT"
+fi
 
 NW=${#WORKLOADS[@]}
 total=$((NW * REPEATS * 2))
@@ -532,16 +604,21 @@ for ((w = 0; w < NW; w++)); do
     IFS='|' read -r wname wtest wpipe wprobe <<< "${WORKLOADS[w]}"
     n=$REQUESTS
     [ "$wpipe" -gt 1 ] && n=$((REQUESTS * PIPE_MULT))
-    skip_kevyd=0
+    skip_kevyd=0 skip_redis=0
     if [ -n "$wprobe" ]; then
-        # shellcheck disable=SC2086 # the probe is split into words on purpose
-        reply=$(cli "$K_PORT" $wprobe)
-        case $reply in
-            *"unknown command"*)
-                skip_kevyd=1
-                problem "$wname: kevyd answers \"$(printf '%s' "$reply" | head -n 1)\": n/a" ;;
-        esac
-        cli "$K_PORT" DEL "$(printf '%s' "$wprobe" | cut -d' ' -f2)" > /dev/null
+        # The probe goes to kevyd, and with --vs-workers to both kevyds.
+        for s in kevyd redis; do
+            [ "$s" = redis ] && [ -z "$VS_WORKERS" ] && continue
+            if [ "$s" = kevyd ]; then port=$K_PORT name=$A_NAME; else port=$R_PORT name=$B_NAME; fi
+            # shellcheck disable=SC2086 # the probe is split into words on purpose
+            reply=$(cli "$port" $wprobe)
+            case $reply in
+                *"unknown command"*)
+                    if [ "$s" = kevyd ]; then skip_kevyd=1; else skip_redis=1; fi
+                    problem "$wname: $name answers \"$(printf '%s' "$reply" | head -n 1)\": n/a" ;;
+            esac
+            cli "$port" DEL "$(printf '%s' "$wprobe" | cut -d' ' -f2)" > /dev/null
+        done
     fi
     for ((rep = 1; rep <= REPEATS; rep++)); do
         step=$((step + 1))
@@ -551,18 +628,24 @@ for ((w = 0; w < NW; w++)); do
             bench_run "$K_PORT" "$K_PID" "$wtest" "$wpipe" "$n" "$RES/$w.kevyd.$rep"
             ensure_kevyd "$wname run $rep"
         fi
-        note "[$step/$total] $wname kevyd run $rep: $(cat "$RES/$w.kevyd.$rep")"
+        note "[$step/$total] $wname $A_NAME run $rep: $(cat "$RES/$w.kevyd.$rep")"
         step=$((step + 1))
-        bench_run "$R_PORT" "$R_PID" "$wtest" "$wpipe" "$n" "$RES/$w.redis.$rep"
-        ensure_redis "$wname run $rep"
-        note "[$step/$total] $wname redis run $rep: $(cat "$RES/$w.redis.$rep")"
+        if [ "$skip_redis" = 1 ]; then
+            echo "n/a unknown command" > "$RES/$w.redis.$rep"
+        else
+            bench_run "$R_PORT" "$R_PID" "$wtest" "$wpipe" "$n" "$RES/$w.redis.$rep"
+            ensure_redis "$wname run $rep"
+        fi
+        note "[$step/$total] $wname $B_NAME run $rep: $(cat "$RES/$w.redis.$rep")"
     done
 done
 
 out ""
 out "throughput: median of $REPEATS runs (spread = (max-min)/median); cpu = server utime+stime per request"
-outf '%-16s %10s %5s %10s %5s %6s   %9s %9s %6s\n' workload "kevyd/s" "+-" "redis/s" "+-" ratio \
-    "kevyd us" "redis us" ratio
+ROWF="%-16s %${RPSW}s %5s %${RPSW}s %5s %6s   %${USW}s %${USW}s %6s\n"
+# shellcheck disable=SC2059 # ROWF is a format built above
+outf "$ROWF" workload "$A_NAME/s" "+-" "$B_NAME/s" "+-" ratio \
+    "$A_NAME us" "$B_NAME us" ratio
 for ((w = 0; w < NW; w++)); do
     IFS='|' read -r wname wtest wpipe wprobe <<< "${WORKLOADS[w]}"
     for s in kevyd redis; do
@@ -576,18 +659,26 @@ for ((w = 0; w < NW; w++)); do
     for s in kevyd redis; do
         bad=$(grep -h '^err' "$RES/$w.$s".* 2>/dev/null | sort | uniq -c | sed 's/^ *//')
         if [ -n "$bad" ]; then
-            [ "$s" = kevyd ] && KEVYD_FAILED=1
-            problem "$wname: $s runs failed: $bad"
+            { [ "$s" = kevyd ] || [ -n "$VS_WORKERS" ]; } && KEVYD_FAILED=1
+            if [ "$s" = kevyd ]; then name=$A_NAME; else name=$B_NAME; fi
+            problem "$wname: $name runs failed: $bad"
         fi
     done
     k_show=$(fmt_int "$k_rps"); r_show=$(fmt_int "$r_rps")
     if [ -z "$k_rps" ] && grep -qh '^err' "$RES/$w.kevyd".* 2>/dev/null; then k_show=err; fi
-    outf '%-16s %10s %5s %10s %5s %6s   %9s %9s %6s\n' "$wname" \
+    if [ -n "$VS_WORKERS" ] && [ -z "$r_rps" ] && grep -qh '^err' "$RES/$w.redis".* 2>/dev/null; then r_show=err; fi
+    # shellcheck disable=SC2059 # ROWF is a format built above
+    outf "$ROWF" "$wname" \
         "$k_show" "${k_sp:+$k_sp%}" "$r_show" "${r_sp:+$r_sp%}" "$(ratio "$k_rps" "$r_rps")" \
         "${k_cpu:-n/a}" "${r_cpu:-n/a}" "$(ratio "$k_cpu" "$r_cpu")"
 done
-out "  ratio > 1: kevyd is faster (ops/s) or costs more CPU per request (us)."
-out "  kevyd backend: ${K_BACKEND:-unknown}; cpu is counted in ${CLK_TCK}ths of a second per run."
+if [ -n "$VS_WORKERS" ]; then
+    out "  ratio = $A_NAME/$B_NAME; > 1: $A_NAME is faster (ops/s) or costs more CPU per request (us)."
+    out "  backends: $A_NAME ${K_BACKEND:-unknown}, $B_NAME ${R_BACKEND:-unknown}; cpu is counted in ${CLK_TCK}ths of a second per run."
+else
+    out "  ratio > 1: kevyd is faster (ops/s) or costs more CPU per request (us)."
+    out "  kevyd backend: ${K_BACKEND:-unknown}; cpu is counted in ${CLK_TCK}ths of a second per run."
+fi
 
 if [ -e "$TMP/warned" ]; then
     problem "redis-benchmark warned \"Could not fetch server CONFIG\" against kevyd (CONFIG GET save/appendonly)"
@@ -596,6 +687,12 @@ fi
 stop_group "$K_PID" 15
 check_kevyd_log "$K_DIR"
 stop_group "$R_PID" 15
+if [ -n "$VS_WORKERS" ]; then
+    check_kevyd_log "$R_DIR"
+    out ""
+    out "memory and callgrind: skipped in --vs-workers mode"
+    MEMORY=0 CALLGRIND=0
+fi
 
 # ------------------------------------------------------------------ memory
 
@@ -772,7 +869,8 @@ for ((w = 0; w < NW; w++)); do
             r=$(awk '{ if ($1 ~ /^[0-9.]+$/) printf "%.0f/%s", $1, $2; else print $1 }' "$RES/$w.$s.$rep" 2>/dev/null)
             line="$line ${r:-?}"
         done
-        outf '  %-16s %-5s%s\n' "$wname" "$s" "$line"
+        if [ "$s" = kevyd ]; then name=$A_NAME; else name=$B_NAME; fi
+        outf "  %-16s %-${LABW}s%s\n" "$wname" "$name" "$line"
     done
 done
 [ -n "$OUTFILE" ] && note "results written to $OUTFILE"

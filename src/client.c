@@ -227,6 +227,7 @@ void kv_client_process_input(kv_client_t *c)
     int rc, argc;
 
     c->flags |= KV_CLIENT_INPUT;
+    kv_db_clock_turn(); /* the loop may have slept since the last command */
     while (!(c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING)) &&
            c->blocked == NULL) {
         if (kv_client_backlogged(c)) {
@@ -251,12 +252,19 @@ void kv_client_process_input(kv_client_t *c)
         }
         c->argc = argc;
         c->argv = c->parser.argv;
+        if (!c->parser.is_inline) {
+            c->raw = c->qbuf.data + c->parser.start;
+            c->raw_len = c->qbuf.pos - c->parser.start;
+            c->raw_argv = c->argv;
+        }
         c->last_cmd_ms = c->last_ms;
-        kv_db_update_clock();
+        kv_db_clock_command();
         kv_cmd_call(c);
         kv_worker.total_commands++;
         c->argc = 0;
         c->argv = NULL;
+        c->raw = NULL;
+        c->raw_argv = NULL;
         c->cmd = NULL;
         if (kv_block_has_work()) {
             /* It may have given blocked clients their data: they are

@@ -62,6 +62,11 @@ struct kv_client_s {
     kv_resp_parser_t parser;
     int argc;
     kv_str_t *argv;             /* the command being run */
+    /* The command as the client sent it (RESP multibulk), while argv is
+     * still the one parsed from it (raw_argv): forwarded as is. */
+    const char *raw;
+    size_t raw_len;
+    const kv_str_t *raw_argv;
     const struct kv_cmd_s *cmd; /* ... and its table entry */
     kv_db_t *db;                /* SELECTed database */
     char *name;                 /* CLIENT SETNAME, NULL when none */

@@ -80,6 +80,10 @@ const kv_conf_setting_t kv_conf_settings[] = {
      KV_SZ(worker_cpu_affinity), "off", 0, 0, NULL, NULL, R,
      "\"off\", \"auto\" (worker N on the Nth usable CPU) or one bit mask a "
      "worker, e.g. \"01 10\""},
+    {"worker-spin", KV_CT_BOOL, KV_OFF(worker_spin), 0, "true", 0, 0,
+     NULL, NULL, R,
+     "a worker that ran out of work busy-waits for more (at most 50 us, "
+     "only while that pays and no CPU is contended) before it sleeps"},
     {"shutdown-timeout", KV_CT_INT, KV_OFF(shutdown_timeout), 0, "10", 1,
      3600, NULL, NULL, R,
      "seconds a graceful stop may take before workers are killed"},

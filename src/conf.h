@@ -53,6 +53,7 @@ typedef struct {
     int worker_processes;      /* resolved count, never 0 after load */
     int worker_processes_auto; /* 1 when the file said "auto" */
     char worker_cpu_affinity[KV_CONF_STR_MAX];
+    int worker_spin; /* busy-wait briefly for work before sleeping */
     int shutdown_timeout;
     int io_backend;
     int hz;

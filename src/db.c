@@ -83,9 +83,12 @@ int64_t kv_db_now(void)
     return kv_now_ms;
 }
 
+int kv_clock_uses = KV_CLOCK_COMMANDS;
+
 void kv_db_update_clock(void)
 {
     kv_now_ms = kv_wall_us() / 1000;
+    kv_clock_uses = 1;
 }
 
 /* Like Redis's LRU_CLOCK(): the wall clock in seconds, as cached (Redis

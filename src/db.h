@@ -148,10 +148,31 @@ static inline int64_t kv_key_expire(kv_key_t *k)
 /* The value of a string key as bytes; ints are formatted into buf. */
 const char *kv_key_str(kv_key_t *k, char buf[32], size_t *len);
 
-/* The current time for expiry decisions, cached per command like Redis's
- * mstime cache so one command sees one instant. */
+/*
+ * The current time for expiry decisions, cached like Redis's mstime so one
+ * command sees one instant. Reading the clock is not free (a vDSO call; on
+ * some virtual machines a good share of a pipelined GET), so commands run
+ * in one loop turn share it: kv_db_clock_turn() at the start of a turn
+ * marks it stale, and kv_db_clock_command() before each command reads the
+ * clock again when it is stale or KV_CLOCK_COMMANDS commands used it.
+ * kv_db_update_clock() reads it now.
+ */
+#define KV_CLOCK_COMMANDS 16
+extern int kv_clock_uses;
 int64_t kv_db_now(void);
 void kv_db_update_clock(void);
+
+static inline void kv_db_clock_turn(void)
+{
+    kv_clock_uses = KV_CLOCK_COMMANDS;
+}
+
+static inline void kv_db_clock_command(void)
+{
+    if (++kv_clock_uses > KV_CLOCK_COMMANDS) {
+        kv_db_update_clock();
+    }
+}
 
 /*
  * Look a key up; an expired key is deleted and reported absent. The read

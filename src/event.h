@@ -36,6 +36,7 @@
 
 #include "kevyd.h"
 
+#include <stdatomic.h>
 #include <sys/uio.h>
 
 typedef enum {
@@ -85,6 +86,8 @@ typedef struct {
     int (*send)(kv_loop_t *loop, kv_io_t *io, const struct iovec *iov,
                 int iovcnt);
     int (*poll)(kv_loop_t *loop, kv_io_t *io);
+    /* NULL when the backend cannot wait on a futex word. */
+    int (*futex)(kv_loop_t *loop, kv_io_t *io, _Atomic uint32_t *word);
     void (*close)(kv_loop_t *loop, kv_io_t *io);
     int (*run_once)(kv_loop_t *loop, int timeout_ms);
     /* NULL when the backend cannot tell without a system call. */
@@ -139,6 +142,21 @@ static inline int kv_io_send(kv_loop_t *loop, kv_io_t *io,
 static inline int kv_io_poll(kv_loop_t *loop, kv_io_t *io)
 {
     return loop->ops->poll(loop, io);
+}
+
+/*
+ * Like kv_io_poll(), for a futex word instead of a descriptor: io's
+ * handler gets KV_OP_POLL (POLLIN) after the 32-bit word at word changed
+ * and somebody called FUTEX_WAKE on it (shared, not private: the word may
+ * be in memory other processes map). One word a loop, for the loop's
+ * life. KV_ERROR when the backend (or the kernel) cannot: then watch an
+ * eventfd.
+ */
+static inline int kv_io_futex(kv_loop_t *loop, kv_io_t *io,
+                              _Atomic uint32_t *word)
+{
+    return loop->ops->futex != NULL ? loop->ops->futex(loop, io, word)
+                                    : KV_ERROR;
 }
 
 static inline void kv_io_close(kv_loop_t *loop, kv_io_t *io)

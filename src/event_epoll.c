@@ -338,6 +338,7 @@ const kv_event_ops_t kv_event_epoll_ops = {
     .recv_stop = kv_epoll_recv_stop,
     .send = kv_epoll_send,
     .poll = kv_epoll_poll,
+    .futex = NULL,
     .close = kv_epoll_close,
     .run_once = kv_epoll_run_once,
     /* No spin: only epoll_wait() can tell whether anything is ready. */

@@ -26,10 +26,17 @@
  * were submitted: closing it earlier could let an accept reuse its number
  * before a queued SQE names it.
  *
- * The doorbell. Other workers wake this one through an eventfd watched by
- * a multishot poll. io_uring can wait on the futex word itself
- * (IORING_OP_FUTEX_WAIT), but that needs Linux 6.7 and liburing 2.5;
- * Debian 12 has liburing 2.3.
+ * The doorbell (kv_uring_futex()). Where the kernel has IORING_OP_FUTEX_WAIT
+ * (Linux 6.7; probed at start by a real wait that must fail with -EAGAIN)
+ * the loop waits on the doorbell's futex word itself: one FUTEX_WAIT SQE,
+ * re-armed with the word's current value after each completion, so that a
+ * bump between the re-arm and the wait fails the wait at once (-EAGAIN)
+ * rather than being missed. A wake costs the waker one futex() call and
+ * the sleeper nothing but the CQE. liburing 2.3 (Debian 12) predates the
+ * opcode: the SQE is filled in by hand (the kernel's io_futex_prep():
+ * fd = FUTEX2 flags, addr = the word, addr2 = the expected value, addr3 =
+ * the bitset). Elsewhere kv_uring_futex() declines and the owner watches
+ * an eventfd with a multishot poll instead.
  */
 #include "event.h"
 
@@ -67,8 +74,14 @@ enum {
     KV_URING_RECV,
     KV_URING_SEND,
     KV_URING_POLL,
-    KV_URING_CANCEL
+    KV_URING_CANCEL,
+    KV_URING_FUTEX
 };
+
+/* The kernel's uapi numbers (Linux 6.7), unknown to liburing 2.3. */
+#define KV_IORING_OP_FUTEX_WAIT 51
+#define KV_FUTEX2_SIZE_U32 0x02
+#define KV_FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
 #define KV_URING_KIND_BITS 3
 #define KV_URING_KIND_MASK 7
@@ -77,6 +90,7 @@ enum {
  * KV_IO_POLL, KV_IO_SEND), and: */
 #define KV_URING_RECV_CANCELLED 0x100 /* the live recv is being cancelled */
 #define KV_URING_FD_OPEN 0x200        /* on the close list: fd still open */
+#define KV_URING_FUTEX_HELD 0x400     /* the futex wait (armed as KV_IO_POLL) */
 
 typedef struct {
     struct io_uring ring;
@@ -98,6 +112,9 @@ typedef struct {
      * them while submitting (IORING_FEAT_SUBMIT_STABLE) */
     unsigned nmsgs;
     struct msghdr msgs[KV_URING_ENTRIES];
+    /* the futex word kv_uring_futex() watches (one a loop) */
+    int has_futex;
+    _Atomic uint32_t *futex_word;
 } kv_uring_t;
 
 static char kv_uring_why[256];
@@ -132,6 +149,8 @@ static inline unsigned kv_uring_kind_bit(unsigned kind)
         return KV_IO_SEND;
     case KV_URING_POLL:
         return KV_IO_POLL;
+    case KV_URING_FUTEX:
+        return KV_URING_FUTEX_HELD;
     default:
         return 0;
     }
@@ -200,6 +219,38 @@ static int kv_uring_setup_bufs(kv_uring_t *u)
     return KV_OK;
 }
 
+static void kv_uring_prep_futex_wait(struct io_uring_sqe *sqe,
+                                     _Atomic uint32_t *word, uint32_t val)
+{
+    io_uring_prep_rw(KV_IORING_OP_FUTEX_WAIT, sqe, KV_FUTEX2_SIZE_U32, word, 0,
+                     0);
+    sqe->addr2 = val;
+    sqe->addr3 = KV_FUTEX_BITSET_MATCH_ANY;
+}
+
+/* A futex wait on a word that does not hold the value must fail at once
+ * with -EAGAIN: then the opcode works as kv_uring_futex() uses it. */
+static int kv_uring_probe_futex(kv_uring_t *u)
+{
+    static _Atomic uint32_t word = 1;
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    struct io_uring_cqe *cqe;
+    int res;
+
+    if (sqe == NULL) {
+        return 0;
+    }
+    kv_uring_prep_futex_wait(sqe, &word, 0);
+    io_uring_sqe_set_data64(sqe, 0);
+    if (io_uring_submit_and_wait(&u->ring, 1) < 0 ||
+        io_uring_peek_cqe(&u->ring, &cqe) != 0) {
+        return 0;
+    }
+    res = cqe->res;
+    io_uring_cqe_seen(&u->ring, cqe);
+    return res == -EAGAIN;
+}
+
 /*
  * Create the ring with the most helpful flags the kernel accepts:
  * SINGLE_ISSUER and DEFER_TASKRUN (6.1: completions are produced only
@@ -257,12 +308,17 @@ static int kv_uring_setup_ring(kv_uring_t *u)
         return kv_uring_fail("io_uring_register(PROBE)", ENOMEM);
     }
     ok = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
+    u->has_futex = ok && io_uring_opcode_supported(probe,
+                                                   KV_IORING_OP_FUTEX_WAIT);
     io_uring_free_probe(probe);
     if (!ok) {
         snprintf(kv_uring_why, sizeof(kv_uring_why),
                  "the kernel's io_uring has no multishot recv "
                  "(Linux 6.0 or later is needed)");
         return KV_ERROR;
+    }
+    if (u->has_futex) {
+        u->has_futex = kv_uring_probe_futex(u);
     }
     return KV_OK;
 }
@@ -507,6 +563,39 @@ static int kv_uring_poll(kv_loop_t *loop, kv_io_t *io)
     return kv_uring_arm(loop, io, KV_IO_POLL, KV_URING_POLL);
 }
 
+static int kv_uring_submit_futex(kv_uring_t *u, kv_io_t *io)
+{
+    struct io_uring_sqe *sqe = kv_uring_sqe(u, io, KV_URING_FUTEX);
+
+    if (sqe == NULL) {
+        return KV_ERROR;
+    }
+    /* The value now: a bump after this fails the wait with -EAGAIN. */
+    kv_uring_prep_futex_wait(
+        sqe, u->futex_word,
+        atomic_load_explicit(u->futex_word, memory_order_acquire));
+    kv_uring_tag(sqe, io, KV_URING_FUTEX);
+    return KV_OK;
+}
+
+static int kv_uring_futex(kv_loop_t *loop, kv_io_t *io, _Atomic uint32_t *word)
+{
+    kv_uring_t *u = loop->backend;
+
+    if (!u->has_futex || u->futex_word != NULL ||
+        (io->armed & (KV_IO_POLL | KV_IO_CLOSED))) {
+        return KV_ERROR;
+    }
+    u->futex_word = word;
+    io->armed |= KV_IO_POLL;
+    if (kv_uring_submit_futex(u, io) != KV_OK) {
+        io->armed &= ~KV_IO_POLL;
+        u->futex_word = NULL;
+        return KV_ERROR;
+    }
+    return KV_OK;
+}
+
 static void kv_uring_recv_stop(kv_loop_t *loop, kv_io_t *io)
 {
     if (!(io->armed & KV_IO_RECV)) {
@@ -541,7 +630,8 @@ static void kv_uring_close(kv_loop_t *loop, kv_io_t *io)
 {
     kv_uring_t *u = loop->backend;
     static const unsigned kinds[] = { KV_URING_ACCEPT, KV_URING_RECV,
-                                      KV_URING_POLL, KV_URING_SEND };
+                                      KV_URING_POLL, KV_URING_SEND,
+                                      KV_URING_FUTEX };
 
     if (io->armed & KV_IO_CLOSED) {
         return;
@@ -684,6 +774,20 @@ static void kv_uring_complete(kv_loop_t *loop, const struct io_uring_cqe *cqe)
         }
         break;
 
+    case KV_URING_FUTEX:
+        /* 0: woken; -EAGAIN: the word had changed before the wait. Either
+         * way the doorbell rang. */
+        if (open && res != -ECANCELED) {
+            if (res < 0 && res != -EAGAIN && res != -EINTR) {
+                kv_log(KV_LOG_ALERT, -res, "futex wait failed");
+            }
+            io->handler(io, KV_OP_POLL, POLLIN, NULL);
+        }
+        if ((io->armed & KV_IO_POLL) && !(io->registered & KV_URING_FUTEX_HELD)) {
+            (void) kv_uring_submit_futex(u, io);
+        }
+        break;
+
     default: /* KV_URING_CANCEL: nothing but the count */
         break;
     }
@@ -821,6 +925,7 @@ const kv_event_ops_t kv_event_uring_ops = {
     .recv_stop = kv_uring_recv_stop,
     .send = kv_uring_send,
     .poll = kv_uring_poll,
+    .futex = kv_uring_futex,
     .close = kv_uring_close,
     .run_once = kv_uring_run_once,
     .spin = kv_uring_spin,

@@ -522,7 +522,8 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
 {
     long long ll;
     ssize_t cr;
-    size_t next;
+    size_t next, start = *pos;
+    int rc;
 
     for (;;) {
         if (p->mbulk == 0) {
@@ -531,7 +532,7 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
             }
             if (buf[*pos] != '*') {
                 size_t before = *pos;
-                int rc = kv_resp_parse_inline(p, buf, len, pos, argc, err);
+                rc = kv_resp_parse_inline(p, buf, len, pos, argc, err);
                 if (rc == KV_AGAIN && *pos != before) {
                     continue; /* skipped an empty line: try the next */
                 }
@@ -561,6 +562,7 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
             }
             /* *pos stays at the start of the command until it is whole;
              * cur walks through it. */
+            start = *pos;
             p->cur = next;
             p->mbulk = (int) ll;
             p->argc = 0;
@@ -577,7 +579,11 @@ int kv_resp_parse(kv_resp_parser_t *p, const char *buf, size_t len, size_t *pos,
                 p->argv[i].len = p->off[2 * i + 1];
             }
         }
-        return kv_resp_parse_args(p, buf, len, pos, lim, argc, err);
+        rc = kv_resp_parse_args(p, buf, len, pos, lim, argc, err);
+        if (rc == KV_OK) {
+            p->start = start;
+        }
+        return rc;
     }
 }
 

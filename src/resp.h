@@ -40,6 +40,9 @@ typedef struct {
     int cap;
     size_t *off;   /* argument i: buf + off[2i], length off[2i + 1] */
     int is_inline; /* the finished command's args live in ibuf */
+    size_t start;  /* a finished multibulk command: its first byte, as an
+                      offset into the caller's buffer (it spans [start,
+                      *pos)); meaningless for an inline one */
     char *ibuf;    /* unescaped inline arguments */
     size_t ibuf_cap;
     kv_str_t *argv; /* the finished command, valid until the next call */

@@ -186,23 +186,32 @@ static int kv_pending_idle(const kv_pending_t *p)
     return 1;
 }
 
+/* Take the head of c's reply queue off and give c its reply. */
+static void kv_route_deliver_head(kv_client_t *c, const char *reply,
+                                  size_t len)
+{
+    kv_pending_t *p = c->pend_head;
+
+    c->pend_head = p->next;
+    if (c->pend_head == NULL) {
+        c->pend_tail = NULL;
+    }
+    c->npending--;
+    kv_reply_raw(c, reply, len);
+    if (len == sizeof(KV_REPLY_TOO_LARGE) - 1 &&
+        memcmp(reply, KV_REPLY_TOO_LARGE, len) == 0) {
+        /* Another shard refused to build it: close, as it would. */
+        c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+    }
+    kv_pending_free(p);
+}
+
 void kv_route_drain(kv_client_t *c)
 {
     kv_pending_t *p;
 
     while ((p = c->pend_head) != NULL && p->done) {
-        c->pend_head = p->next;
-        if (c->pend_head == NULL) {
-            c->pend_tail = NULL;
-        }
-        c->npending--;
-        kv_reply_raw(c, p->reply.data, p->reply.len);
-        if (p->reply.len == sizeof(KV_REPLY_TOO_LARGE) - 1 &&
-            memcmp(p->reply.data, KV_REPLY_TOO_LARGE, p->reply.len) == 0) {
-            /* Another shard refused to build it: close, as it would. */
-            c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
-        }
-        kv_pending_free(p);
+        kv_route_deliver_head(c, p->reply.data, p->reply.len);
     }
     kv_client_output_changed(c);
 }
@@ -292,27 +301,41 @@ static void kv_route_encode(int argc, const kv_str_t *argv)
 
 static void kv_pending_complete(kv_pending_t *p, const char *data, size_t len);
 
-/* Encode argv and send it to target as a message of kind (seq for a
+/* Send the RESP command resp to target as a message of kind (seq for a
  * request); *pos where it went in the ring (may be NULL). */
-static int kv_route_post(int target, uint8_t kind, int db, uint64_t seq,
-                         int argc, const kv_str_t *argv, uint64_t *pos)
+static int kv_route_post_raw(int target, uint8_t kind, int db, uint64_t seq,
+                             const char *resp, size_t len, uint64_t *pos)
 {
     kv_msg_hdr_t hdr;
     struct iovec iov;
 
-    kv_route_encode(argc, argv);
     memset(&hdr, 0, sizeof(hdr));
     hdr.kind = kind;
     hdr.db = (uint16_t) db;
     hdr.origin_gen = kv_route.gen;
     hdr.seq = seq;
-    iov.iov_base = kv_route.scratch.data;
-    iov.iov_len = kv_route.scratch.len;
+    iov.iov_base = (void *) resp;
+    iov.iov_len = len;
     return kv_shard_send(target, &hdr, &iov, 1, pos);
 }
 
-static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
-                          const kv_str_t *argv)
+/* The same for argv, encoded. */
+static int kv_route_post(int target, uint8_t kind, int db, uint64_t seq,
+                         int argc, const kv_str_t *argv, uint64_t *pos)
+{
+    kv_route_encode(argc, argv);
+    return kv_route_post_raw(target, kind, db, seq, kv_route.scratch.data,
+                             kv_route.scratch.len, pos);
+}
+
+/*
+ * Send a request for p to target: argv encoded, or raw (non-NULL) when
+ * the client's own bytes say the same (the command as it arrived, not
+ * re-encoded).
+ */
+static void kv_route_send_as(kv_pending_t *p, int target, int db, int argc,
+                             const kv_str_t *argv, const char *raw,
+                             size_t raw_len)
 {
     uint64_t seq = ++kv_route.seq[target];
 
@@ -326,8 +349,10 @@ static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
         kv_route.tq_head[target] = p;
     }
     kv_route.tq_tail[target] = p;
-    if (kv_route_post(target, KV_MSG_REQ, db, seq, argc, argv, &p->pos) !=
-        KV_OK) {
+    if ((raw != NULL ? kv_route_post_raw(target, KV_MSG_REQ, db, seq, raw,
+                                         raw_len, &p->pos)
+                     : kv_route_post(target, KV_MSG_REQ, db, seq, argc, argv,
+                                     &p->pos)) != KV_OK) {
         /* Stays in the FIFO: the next reply from target (or its death)
          * answers it with an error, in order. */
         p->pos = 0;
@@ -335,15 +360,23 @@ static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
     }
 }
 
+static void kv_route_send(kv_pending_t *p, int target, int db, int argc,
+                          const kv_str_t *argv)
+{
+    kv_route_send_as(p, target, db, argc, argv, NULL, 0);
+}
+
 static void kv_route_forward(kv_client_t *c, int target)
 {
     kv_pending_t *p = kv_reply_entry(c);
+    int raw = c->raw != NULL && c->raw_argv == c->argv;
 
     if (p == NULL) {
         kv_reply_oom(c);
         return;
     }
-    kv_route_send(p, target, c->db->id, c->argc, c->argv);
+    kv_route_send_as(p, target, c->db->id, c->argc, c->argv,
+                     raw ? c->raw : NULL, raw ? c->raw_len : 0);
 }
 
 /* ---- folding ----------------------------------------------------------- */
@@ -654,6 +687,17 @@ static void kv_pending_finished(kv_pending_t *p)
 static void kv_pending_complete(kv_pending_t *p, const char *data, size_t len)
 {
     p->in_flight = 0;
+    if (p->c != NULL && p->c->pend_head == p && p->parent == NULL &&
+        p->cb == NULL && !p->sync) {
+        /* Next in line: straight to the client, without the copy into
+         * the entry. */
+        kv_client_t *c = p->c;
+
+        p->done = 1;
+        kv_route_deliver_head(c, data, len);
+        kv_route_drain(c);
+        return;
+    }
     p->reply.len = p->reply.pos = 0;
     if (kv_buf_append(&p->reply, data, len) != KV_OK) {
         static const char oom[] = "-OOM command not allowed when used "
@@ -1050,7 +1094,7 @@ static void kv_route_run_remote(int from, const kv_msg_hdr_t *hdr,
     } else {
         rc->argc = argc;
         rc->argv = kv_route.parser.argv;
-        kv_db_update_clock();
+        kv_db_clock_command();
         kv_cmd_run(rc);
         kv_worker.total_commands++;
     }
@@ -1365,6 +1409,7 @@ int kv_route_sync(int target, int db, int argc, kv_str_t *argv, kv_buf_t *out,
             return KV_ERROR;
         }
         kv_shard_wait(KV_XSHARD_WAIT_MS);
+        kv_db_clock_turn();
     }
     kv_route_nested--;
     (void) kv_buf_append(out, p->reply.data, p->reply.len);

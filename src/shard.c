@@ -4,8 +4,10 @@
  */
 #include "shard.h"
 
+#include <linux/futex.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -141,6 +143,11 @@ int kv_shard_eventfd(int slot)
     return kv_shard.shm->eventfd[slot];
 }
 
+_Atomic uint32_t *kv_shard_doorbell(int slot)
+{
+    return &kv_shard.shm->hdr->slots[slot].doorbell;
+}
+
 uint64_t kv_shard_ring_read(int origin, int target)
 {
     return kv_ring_claimed_upto(&kv_shard.peers[target].out);
@@ -254,21 +261,44 @@ int kv_shard_send(int target, kv_msg_hdr_t *hdr, const struct iovec *iov,
     return kv_shard_backlog(p, hdr, iov, iovcnt, off, pos);
 }
 
-static void kv_shard_ring_bell(int target)
+/*
+ * Wake worker target: bump its doorbell word, then FUTEX_WAKE it (a
+ * worker that waits on the word: io_uring's futex wait, kv_shard_wait())
+ * or write its eventfd (one that waits on that: epoll, io_uring without
+ * futex waits). The word is bumped either way, so a futex waiter that
+ * armed before the bump never sleeps through it.
+ */
+static void kv_shard_wake(int target)
 {
     kv_shm_slot_t *s = &kv_shard.shm->hdr->slots[target];
     uint64_t one = 1;
+
+    atomic_fetch_add(&s->doorbell, 1);
+    if (atomic_load(&s->bell_futex)) {
+        /* Shared (no FUTEX_PRIVATE_FLAG): the word is in the memfd every
+         * worker maps. */
+        if (syscall(SYS_futex, &s->doorbell, FUTEX_WAKE, INT_MAX, NULL, NULL,
+                    0) < 0) {
+            kv_log(KV_LOG_ALERT, errno, "futex wake of worker %d failed",
+                   target);
+        }
+    } else if (write(kv_shard.shm->eventfd[target], &one, sizeof(one)) < 0 &&
+               errno != EAGAIN) {
+        kv_log(KV_LOG_ALERT, errno,
+               "write() to the eventfd of worker %d failed", target);
+    }
+}
+
+static void kv_shard_ring_bell(int target)
+{
+    kv_shm_slot_t *s = &kv_shard.shm->hdr->slots[target];
 
     /* Pairs with the fence in kv_shard_prepare_sleep(): either the sleeper
      * sees our record, or we see its flag. */
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&s->sleeping, memory_order_relaxed) &&
         atomic_exchange(&s->sleeping, 0)) {
-        if (write(kv_shard.shm->eventfd[target], &one, sizeof(one)) < 0 &&
-            errno != EAGAIN) {
-            kv_log(KV_LOG_ALERT, errno,
-                   "write() to the eventfd of worker %d failed", target);
-        }
+        kv_shard_wake(target);
     }
 }
 
@@ -500,26 +530,42 @@ void kv_shard_bell_drain(void)
 
 void kv_shard_kick(int target)
 {
-    uint64_t one = 1;
+    kv_shard_wake(target);
+}
 
-    if (write(kv_shard.shm->eventfd[target], &one, sizeof(one)) < 0 &&
-        errno != EAGAIN) {
-        kv_log(KV_LOG_ALERT, errno, "write() to the eventfd of worker %d "
-               "failed", target);
-    }
+void kv_shard_bell_futex(int on)
+{
+    atomic_store(&kv_shard.shm->hdr->slots[kv_shard.slot].bell_futex,
+                 on ? 1u : 0u);
 }
 
 void kv_shard_wait(int ms)
 {
+    kv_shm_slot_t *me;
     struct pollfd pfd;
+    uint32_t bell;
 
-    if (kv_shard.nslots < 2 || !kv_shard_prepare_sleep()) {
+    if (kv_shard.nslots < 2) {
         return;
     }
-    pfd.fd = kv_shard.shm->eventfd[kv_shard.slot];
-    pfd.events = POLLIN;
-    if (poll(&pfd, 1, ms) > 0) {
-        kv_shard_bell_drain();
+    me = &kv_shard.shm->hdr->slots[kv_shard.slot];
+    /* Read before the sleeping flag goes up: a bell rung after it changes
+     * the word, and the futex wait then returns at once. */
+    bell = atomic_load(&me->doorbell);
+    if (!kv_shard_prepare_sleep()) {
+        return;
+    }
+    if (atomic_load_explicit(&me->bell_futex, memory_order_relaxed)) {
+        struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
+
+        (void) syscall(SYS_futex, &me->doorbell, FUTEX_WAIT, bell, &ts, NULL,
+                       0);
+    } else {
+        pfd.fd = kv_shard.shm->eventfd[kv_shard.slot];
+        pfd.events = POLLIN;
+        if (poll(&pfd, 1, ms) > 0) {
+            kv_shard_bell_drain();
+        }
     }
     kv_shard_woke();
 }

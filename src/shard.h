@@ -39,9 +39,11 @@
  * died since) is dropped.
  *
  * Doorbells: a worker about to sleep sets its slot's `sleeping` flag,
- * re-checks its inbound rings, and only then sleeps in epoll; a producer
- * that finds the flag set clears it and writes the target's eventfd. A busy
- * peer therefore costs no syscall.
+ * re-checks its inbound rings, and only then sleeps; a producer that finds
+ * the flag set clears it, bumps the target's doorbell word and wakes it:
+ * FUTEX_WAKE on the word when the target waits on it (io_uring with futex
+ * waits: slot.bell_futex), else a write to its eventfd (epoll, older
+ * kernels). A busy peer therefore costs no syscall.
  */
 #ifndef KV_SHARD_H
 #define KV_SHARD_H
@@ -82,6 +84,8 @@ int kv_shard_init(kv_shm_t *shm, int slot, int nslots,
                   kv_shard_handler_pt handler);
 uint32_t kv_shard_generation(int slot);
 int kv_shard_eventfd(int slot);
+/* The doorbell word of worker slot (a futex word). */
+_Atomic uint32_t *kv_shard_doorbell(int slot);
 
 /*
  * Queue a message to worker target (never this worker). It goes into the
@@ -101,8 +105,11 @@ int kv_shard_poll_mask(uint64_t mask);
 /* Sleep until the doorbell rings or ms pass (nested waits of xshard.c). */
 void kv_shard_wait(int ms);
 /* Make worker target's next (or current) kv_shard_wait() or loop wait
- * return, whether or not it sleeps now (a write to its eventfd). */
+ * return, whether or not it sleeps now (a doorbell wake). */
 void kv_shard_kick(int target);
+/* This worker waits for its doorbell on the futex word (1) or on its
+ * eventfd (0); call before the first sleep. */
+void kv_shard_bell_futex(int on);
 /* 1 when the loop may sleep: no backlog to flush. Sets the sleeping flag
  * and re-checks the rings; 0 means "do not sleep, work arrived". */
 int kv_shard_prepare_sleep(void);
@@ -111,7 +118,7 @@ void kv_shard_woke(void);
 int kv_shard_has_input(void);
 /* 1 when a message waits in a local backlog for room in a ring. */
 int kv_shard_has_backlog(void);
-/* The doorbell eventfd became readable: reset it. */
+/* The doorbell eventfd became readable: reset it (eventfd bells only). */
 void kv_shard_bell_drain(void);
 
 /* Ring positions, for the death bookkeeping of route.c. */

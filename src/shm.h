@@ -39,7 +39,7 @@
 #include "conf.h"
 
 #define KV_SHM_MAGIC 0x6b657679u /* "kevy" */
-#define KV_SHM_VERSION 1
+#define KV_SHM_VERSION 2
 #define KV_CACHE_LINE 64
 
 typedef enum {
@@ -56,6 +56,9 @@ typedef struct {
     _Atomic uint32_t state;
     _Atomic uint32_t doorbell; /* futex word */
     _Atomic uint32_t sleeping; /* 1 while the worker is parked */
+    /* 1: the worker waits on the doorbell word itself (FUTEX_WAKE it);
+     * 0: on its eventfd (write the eventfd). Set before its first sleep. */
+    _Atomic uint32_t bell_futex;
     /* bit i: worker i waits for room in ring (i, this slot) */
     _Atomic uint64_t space_waiters;
     /* its connected clients, summed against maxclients (the master

@@ -169,7 +169,9 @@ static void kv_worker_signal(kv_io_t *io, kv_op_t op, ssize_t res,
 static void kv_worker_bell(kv_io_t *io, kv_op_t op, ssize_t res,
                            const char *data)
 {
-    kv_shard_bell_drain();
+    if (io->fd >= 0) {
+        kv_shard_bell_drain(); /* the eventfd: reset it */
+    }
 }
 
 static void kv_worker_accept(kv_io_t *io, kv_op_t op, ssize_t res,
@@ -294,7 +296,8 @@ static void kv_worker_waited(int64_t us)
 /* Spin for work when that has been paying off; 1 when work arrived. */
 static int kv_worker_spin(int64_t now_us)
 {
-    if (!kv_worker.spin_ok || kv_worker.wait_avg_us >= KV_SPIN_MAX_US ||
+    if (!kv_worker.conf.worker_spin || !kv_worker.spin_ok ||
+        kv_worker.wait_avg_us >= KV_SPIN_MAX_US ||
         kv_worker.stopping || kv_shard_has_backlog()) {
         return 0;
     }
@@ -409,12 +412,23 @@ static int kv_worker_init(int channel_fd)
     }
     if (kv_worker.nslots > 1) {
         /* The doorbell only needs to wake the loop's wait (epoll_wait or
-         * io_uring_enter); the rings are read every loop turn anyway. */
-        kv_worker.bell_io.fd = kv_shard_eventfd(kv_worker.slot);
+         * io_uring_enter); the rings are read every loop turn anyway. The
+         * futex word itself where the backend can wait on it, else the
+         * eventfd. */
         kv_worker.bell_io.handler = kv_worker_bell;
-        if (kv_io_poll(&kv_worker.loop, &kv_worker.bell_io) != KV_OK) {
-            return KV_ERROR;
+        kv_worker.bell_io.fd = -1;
+        if (kv_io_futex(&kv_worker.loop, &kv_worker.bell_io,
+                        kv_shard_doorbell(kv_worker.slot)) == KV_OK) {
+            kv_shard_bell_futex(1);
+        } else {
+            kv_shard_bell_futex(0);
+            kv_worker.bell_io.fd = kv_shard_eventfd(kv_worker.slot);
+            if (kv_io_poll(&kv_worker.loop, &kv_worker.bell_io) != KV_OK) {
+                return KV_ERROR;
+            }
         }
+        kv_log_debug("doorbell: %s",
+                     kv_worker.bell_io.fd < 0 ? "futex" : "eventfd");
     }
     for (int i = 0; i < ls->n; i++) {
         kv_listen_t *l = &ls->ls[i];
@@ -467,6 +481,7 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
         int64_t now_us = kv_mono_us(), now = now_us / 1000, next_block;
         int timeout, work;
 
+        kv_db_clock_turn();
         if (now >= kv_worker.next_cron_ms) {
             kv_worker_cron(now);
             kv_worker.next_cron_ms = now + 1000 / kv_worker.conf.hz;

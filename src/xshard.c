@@ -90,6 +90,7 @@ void kv_cmd_int_pause(kv_client_t *c)
         }
         if (n == 0) {
             kv_shard_wait(KV_XSHARD_WAIT_MS);
+            kv_db_clock_turn();
         }
     }
     kv_route_nested--;
@@ -246,6 +247,7 @@ static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
                             1ULL << kv_worker.slot);
             if (atomic_load(lock) != 0) {
                 kv_shard_wait(KV_XSHARD_WAIT_MS);
+                kv_db_clock_turn();
             }
         }
     }

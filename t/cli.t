@@ -175,7 +175,8 @@ for my $b (@bad) {
 
 my @settings = qw(port bind unixsocket unixsocketperm tcp-backlog maxclients
     timeout tcp-keepalive proto-max-bulk-len client-query-buffer-limit
-    worker-processes worker-cpu-affinity shutdown-timeout io-backend hz databases shard-ring-size
+    worker-processes worker-cpu-affinity worker-spin shutdown-timeout io-backend hz
+    databases shard-ring-size
     daemonize pidfile loglevel logfile dir appendonly appendfsync
     hash-max-listpack-entries hash-max-listpack-value
     zset-max-listpack-entries zset-max-listpack-value

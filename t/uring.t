@@ -72,10 +72,14 @@ sub in_children ($n, $code) {
 # ------------------------------------------------------------ backends
 
 {
-    my $k = Kevyd->new(conf => { 'io-backend' => 'epoll' })->start;
+    my $k = Kevyd->new(conf => { 'io-backend' => 'epoll',
+                                 loglevel => 'debug' })->start;
     is(api($k->conn), 'epoll', 'io-backend "epoll": multiplexing_api:epoll');
     like($k->log_text, qr/#w0: worker 0 ready \(epoll\)$/m,
          'io-backend "epoll": worker 0 ready (epoll)');
+    # epoll cannot wait on a futex word: the doorbell is the eventfd.
+    like($k->log_text, qr/#w1: doorbell: eventfd$/m,
+         'io-backend "epoll": worker 1 waits for its doorbell on the eventfd');
     is($k->stop, 0, 'io-backend "epoll": stops with 0');
 }
 
@@ -131,6 +135,15 @@ my $k = Kevyd->new(conf => { 'io-backend' => 'io_uring',
     for my $slot (0, 1) {
         like($k->log_text, qr/#w$slot: worker $slot ready \(io_uring\)$/m,
              "io_uring: worker $slot ready (io_uring)");
+    }
+    # Linux 6.7 has IORING_OP_FUTEX_WAIT: the loop waits on the doorbell's
+    # futex word itself; older kernels watch the eventfd.
+    my ($maj, $min) = (POSIX::uname())[2] =~ /^(\d+)\.(\d+)/;
+    my $bell = $maj > 6 || ($maj == 6 && $min >= 7) ? 'futex' : 'eventfd';
+    for my $slot (0, 1) {
+        like($k->log_text, qr/#w$slot: doorbell: $bell$/m,
+             "io_uring: worker $slot waits for its doorbell on the $bell "
+             . "(Linux $maj.$min)");
     }
 
     # 20 MB in and out: thousands of provided buffers, and a reply far

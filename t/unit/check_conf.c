@@ -1225,6 +1225,7 @@ static const char *const nondefault =
     "client-query-buffer-limit = 2147483648L;\n"
     "worker-processes = 3;\n"
     "worker-cpu-affinity = \"01 10\";\n"
+    "worker-spin = false;\n"
     "shutdown-timeout = 20;\n"
     "io-backend = \"epoll\";\n"
     "hz = 100;\n"
@@ -1434,6 +1435,7 @@ START_TEST(test_fixed_change_every_setting)
                                               "proto-max-bulk-len",
                                               "client-query-buffer-limit",
                                               "worker-cpu-affinity",
+                                              "worker-spin",
                                               "shutdown-timeout",
                                               "hz",
                                               "loglevel",
