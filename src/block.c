@@ -51,7 +51,9 @@ static const kv_bspec_t kv_bspecs[] = {
 
 /* ---- state ------------------------------------------------------------ */
 
-enum { KV_B_REGISTERING, KV_B_WAITING, KV_B_CLAIMING };
+/* KV_B_EXPIRING: timed out, its reply waits for the owners to confirm
+ * they dropped it (kv_block_expire()). */
+enum { KV_B_REGISTERING, KV_B_WAITING, KV_B_CLAIMING, KV_B_EXPIRING };
 
 /* Per key, at the home: what its owner said. */
 enum { KV_K_NONE = 'N', KV_K_RESERVED = 'R', KV_K_WRONGTYPE = 'W' };
@@ -132,7 +134,13 @@ struct kv_bkey_s {
 };
 
 /* Work for the pump, at the home. */
-enum { KV_EV_OFFER, KV_EV_REGISTERED, KV_EV_CLAIMED, KV_EV_SERVED };
+enum {
+    KV_EV_OFFER,
+    KV_EV_REGISTERED,
+    KV_EV_CLAIMED,
+    KV_EV_SERVED,
+    KV_EV_UNREGISTERED
+};
 
 typedef struct kv_bevent_s kv_bevent_t;
 struct kv_bevent_s {
@@ -537,7 +545,7 @@ static int kv_owner_run(const kv_breg_t *reg, int db, const char *key,
     fc->argv = argv;
     fc->argc = argc;
     fc->cmd = reg->nb;
-    kv_db_update_clock();
+    kv_db_clock_command();
     reg->nb->proc(fc);
     *out = fc->obuf;
     fc->obuf.data = NULL;
@@ -1003,6 +1011,7 @@ void kv_cmd_int_bunreg(kv_client_t *c)
     if (kv_arg_u64(&c->argv[1], &serial) == KV_OK) {
         kv_owner_unregister(kv_route_current_origin(), serial);
     }
+    kv_reply_ok(c); /* the confirmation kv_block_expire() waits for */
 }
 
 /* "@boffer serial key": at the home, handled by the pump. */
@@ -1178,6 +1187,71 @@ static void kv_block_drop_stash(kv_blocked_t *b);
 static void kv_block_finish_served(kv_blocked_t *b, const kv_str_t *key,
                                    const char *r, size_t len);
 
+static void kv_block_unregistered_cb(uint64_t serial, const char *reply,
+                                     size_t len)
+{
+    kv_block_event(KV_EV_UNREGISTERED, kv_block_me(), -1, serial, reply, len);
+}
+
+/* Every owner of an expiring b confirmed: what one served before it
+ * dropped b wins (the push came first there), else the timeout reply. */
+static void kv_block_expired(kv_blocked_t *b)
+{
+    if (b->stash.len > 0 && b->c != NULL &&
+        !(b->c->flags & KV_CLIENT_CLOSING)) {
+        kv_buf_t st = b->stash;
+        kv_str_t key, r;
+        char undo;
+
+        b->stash.data = NULL;
+        b->stash.len = b->stash.cap = b->stash.pos = 0;
+        kv_served_unpack(st.data, st.len, &key, &undo, &r);
+        kv_block_finish_served(b, &key, r.p, r.len);
+        kv_buf_free(&st);
+        return;
+    }
+    kv_block_drop_stash(b);
+    kv_block_finish(b, KV_BLOCK_TIMEOUT_REPLY,
+                    sizeof(KV_BLOCK_TIMEOUT_REPLY) - 1);
+}
+
+/*
+ * b timed out. Its timeout reply waits until every other owner has
+ * confirmed that it dropped b's registration ("@bunreg" as a request):
+ * a client that got its null reply and then pushed to the key, itself or
+ * through anybody, must find the element there, not taken by a
+ * registration the owner had not dropped yet. Served meanwhile (the
+ * owner's push came first) is what the client gets.
+ */
+static void kv_block_expire(kv_blocked_t *b)
+{
+    int me = kv_block_me();
+
+    b->state = KV_B_EXPIRING;
+    b->nwait = 0;
+    for (int s = 0; s < kv_worker.nslots; s++) {
+        char ser[24];
+        kv_str_t argv[2] = { { "@bunreg", 7 }, { ser, 0 } };
+
+        if (!(b->shards & (1ULL << s))) {
+            continue;
+        }
+        if (s == me) {
+            kv_owner_unregister(me, b->serial);
+            continue;
+        }
+        argv[1].len = kv_u64str(ser, b->serial);
+        b->nwait++;
+        kv_route_request(s, b->db, 2, argv, kv_block_unregistered_cb,
+                         b->serial);
+    }
+    /* Nothing left to unregister when it finishes. */
+    b->shards = 0;
+    if (b->nwait == 0) {
+        kv_block_expired(b);
+    }
+}
+
 /* Every owner has answered and no claim is out: serve, fail, or wait. */
 static void kv_block_decide(kv_blocked_t *b)
 {
@@ -1219,8 +1293,7 @@ static void kv_block_decide(kv_blocked_t *b)
         return;
     }
     if (b->timed_out) {
-        kv_block_finish(b, KV_BLOCK_TIMEOUT_REPLY,
-                        sizeof(KV_BLOCK_TIMEOUT_REPLY) - 1);
+        kv_block_expire(b);
         return;
     }
     b->state = KV_B_WAITING;
@@ -1817,9 +1890,9 @@ int64_t kv_block_timeouts(int64_t now)
         kv_heap_remove(b);
         b->timed_out = 1;
         if (b->state == KV_B_WAITING) {
-            kv_block_finish(b, KV_BLOCK_TIMEOUT_REPLY,
-                            sizeof(KV_BLOCK_TIMEOUT_REPLY) - 1);
+            kv_block_expire(b);
         }
+        /* Registering or claiming: kv_block_decide() expires it. */
     }
     return kv_blk.nheap > 0 ? kv_blk.heap[0]->deadline - now : -1;
 }
@@ -1922,6 +1995,10 @@ int kv_block_pump(void)
             } else if ((b = kv_blocked_find(ev->serial)) != NULL) {
                 if (ev->type == KV_EV_CLAIMED) {
                     kv_block_claimed(b, ev->data, ev->len);
+                } else if (ev->type == KV_EV_UNREGISTERED) {
+                    if (b->state == KV_B_EXPIRING && --b->nwait == 0) {
+                        kv_block_expired(b);
+                    }
                 } else {
                     kv_block_registered(b, ev->from, ev->data, ev->len);
                 }

@@ -35,7 +35,12 @@
  *      instead ("@boffer serial key"): its home claims it as in 4, and
  *      the key's later waiters wait until it has;
  *   6. a timeout (the home's timer heap) or a disconnect unblocks the
- *      client at its home and unregisters it everywhere ("@bunreg").
+ *      client at its home and unregisters it everywhere ("@bunreg"). A
+ *      timeout's null reply waits for every owner's confirmation (the
+ *      "@bunreg" is a request then): once the client has it, nothing it
+ *      pushes afterwards can be taken by the expired registration. An
+ *      owner that served the waiter before the "@bunreg" came (its push
+ *      was first) wins: the client gets that reply instead.
  *
  * A reply that reaches a home whose client timed out, left, or was
  * already served by another owner (a waiter on keys of several shards) is

@@ -146,6 +146,18 @@ sub block ($ctl, $c, @cmd) {
         is($on[0]->cmd('RPUSH', $key, 'late'), ":1\r\n", 'push after');
         is($on[0]->cmd('LRANGE', $key, 0, -1), arr('late'),
            'the element stays');
+        # Again and again, at once: the null reply comes only after the
+        # owner dropped the registration, so the push that follows it is
+        # never taken by the expired waiter.
+        my $kept = 0;
+        for my $i (1 .. 20) {
+            $on[0]->cmd('DEL', $key);
+            $w->cmd('BLPOP', $key, '0.01');
+            $on[0]->cmd('RPUSH', $key, "x$i");
+            $kept++ if ($on[0]->cmd('LRANGE', $key, 0, -1) // '') eq arr("x$i");
+        }
+        is($kept, 20, 'a push right after a timeout stays, 20 times of 20');
+        $on[0]->cmd('DEL', $key);
         $t0 = time;
         is($w->cmd('BZPOPMIN', key_on('z', 1, 2), key_on('z', 0, 2), '0.05'),
            $TIMEOUT, 'BZPOPMIN on two workers times out');
