@@ -1187,6 +1187,25 @@ static void kv_block_drop_stash(kv_blocked_t *b);
 static void kv_block_finish_served(kv_blocked_t *b, const kv_str_t *key,
                                    const char *r, size_t len);
 
+/* Finish b with what an owner served it while it was busy (its stash);
+ * 0 when there is none. */
+static int kv_block_serve_stash(kv_blocked_t *b)
+{
+    kv_buf_t st = b->stash;
+    kv_str_t key, r;
+    char undo;
+
+    if (st.len == 0) {
+        return 0;
+    }
+    b->stash.data = NULL;
+    b->stash.len = b->stash.cap = b->stash.pos = 0;
+    kv_served_unpack(st.data, st.len, &key, &undo, &r);
+    kv_block_finish_served(b, &key, r.p, r.len);
+    kv_buf_free(&st);
+    return 1;
+}
+
 static void kv_block_unregistered_cb(uint64_t serial, const char *reply,
                                      size_t len)
 {
@@ -1197,17 +1216,8 @@ static void kv_block_unregistered_cb(uint64_t serial, const char *reply,
  * dropped b wins (the push came first there), else the timeout reply. */
 static void kv_block_expired(kv_blocked_t *b)
 {
-    if (b->stash.len > 0 && b->c != NULL &&
-        !(b->c->flags & KV_CLIENT_CLOSING)) {
-        kv_buf_t st = b->stash;
-        kv_str_t key, r;
-        char undo;
-
-        b->stash.data = NULL;
-        b->stash.len = b->stash.cap = b->stash.pos = 0;
-        kv_served_unpack(st.data, st.len, &key, &undo, &r);
-        kv_block_finish_served(b, &key, r.p, r.len);
-        kv_buf_free(&st);
+    if (b->c != NULL && !(b->c->flags & KV_CLIENT_CLOSING) &&
+        kv_block_serve_stash(b)) {
         return;
     }
     kv_block_drop_stash(b);
@@ -1279,18 +1289,8 @@ static void kv_block_decide(kv_blocked_t *b)
         }
     }
     b->first = 0;
-    if (b->stash.len > 0) {
-        /* Served by an owner while we were busy. */
-        kv_buf_t st = b->stash;
-        kv_str_t key, r;
-        char undo;
-
-        b->stash.data = NULL;
-        b->stash.len = b->stash.cap = b->stash.pos = 0;
-        kv_served_unpack(st.data, st.len, &key, &undo, &r);
-        kv_block_finish_served(b, &key, r.p, r.len);
-        kv_buf_free(&st);
-        return;
+    if (kv_block_serve_stash(b)) {
+        return; /* served by an owner while we were busy */
     }
     if (b->timed_out) {
         kv_block_expire(b);
