@@ -1020,29 +1020,7 @@ int kv_scan_value_cursor(kv_client_t *c, const kv_str_t *a,
 int kv_scan_value_parse(kv_client_t *c, int first, const kv_str_t **match,
                         long long *count)
 {
-    *match = NULL;
-    *count = 10;
-    for (int j = first; j < c->argc; j += 2) {
-        int left = c->argc - j;
-        if (kv_arg_is(&c->argv[j], "count") && left >= 2) {
-            if (kv_get_ll_or_reply(c, &c->argv[j + 1], count, NULL) != KV_OK) {
-                return KV_ERROR;
-            }
-            if (*count < 1) {
-                kv_reply_error(c, "syntax error");
-                return KV_ERROR;
-            }
-        } else if (kv_arg_is(&c->argv[j], "match") && left >= 2) {
-            *match = &c->argv[j + 1];
-            if (c->argv[j + 1].len == 1 && c->argv[j + 1].p[0] == '*') {
-                *match = NULL;
-            }
-        } else {
-            kv_reply_error(c, "syntax error");
-            return KV_ERROR;
-        }
-    }
-    return KV_OK;
+    return kv_scan_parse(c, first, match, count, NULL);
 }
 
 int kv_scan_value_match(const kv_str_t *match, const char *p, size_t len)

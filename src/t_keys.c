@@ -292,13 +292,17 @@ static void kv_scan_collect(kv_dict_entry_t *e, void *arg)
 /*
  * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] on this shard:
  * scanGenericCommand(). The cross-shard cursor is built by the router on
- * top of the per-shard cursor returned here.
+ * top of the per-shard cursor returned here. The per-key scans (HSCAN,
+ * SSCAN, ZSCAN) parse their options here too, with type NULL: TYPE is a
+ * syntax error there, as in Redis. MATCH "*" is no pattern at all.
  */
 int kv_scan_parse(kv_client_t *c, int first, const kv_str_t **match,
                   long long *count, const kv_str_t **type)
 {
     *match = NULL;
-    *type = NULL;
+    if (type != NULL) {
+        *type = NULL;
+    }
     *count = 10;
     for (int j = first; j < c->argc; j++) {
         int left = c->argc - j;
@@ -313,8 +317,12 @@ int kv_scan_parse(kv_client_t *c, int first, const kv_str_t **match,
             j++;
         } else if (kv_arg_is(&c->argv[j], "match") && left >= 2) {
             *match = &c->argv[j + 1];
+            if ((*match)->len == 1 && (*match)->p[0] == '*') {
+                *match = NULL;
+            }
             j++;
-        } else if (kv_arg_is(&c->argv[j], "type") && left >= 2) {
+        } else if (type != NULL && kv_arg_is(&c->argv[j], "type") &&
+                   left >= 2) {
             *type = &c->argv[j + 1];
             j++;
         } else {

@@ -692,30 +692,46 @@ static void kv_spop_count(kv_client_t *c)
     kv_set_store(k, &keep);
 }
 
+/*
+ * SPOP key and SRANDMEMBER key (no count): reply with one random member
+ * (null when there is no key); 1 when there was one, loaded in *s, *e
+ * (*k the key). With a count, or a syntax error, the reply is made here
+ * too and 0 returned.
+ */
+static int kv_set_pick_one(kv_client_t *c, int read,
+                           void (*with_count)(kv_client_t *c), kv_key_t **k,
+                           kv_set_t *s, kv_set_elem_t *e)
+{
+    if (c->argc == 3) {
+        with_count(c);
+        return 0;
+    }
+    if (c->argc > 3) {
+        kv_reply_error(c, "syntax error");
+        return 0;
+    }
+    if (kv_set_lookup(c, &c->argv[1], read, k) != KV_OK) {
+        return 0;
+    }
+    if (*k == NULL) {
+        kv_reply_null(c);
+        return 0;
+    }
+    kv_set_load(s, *k);
+    kv_set_random(s, e);
+    kv_set_reply_elem(c, e);
+    return 1;
+}
+
 void kv_cmd_spop(kv_client_t *c)
 {
     kv_key_t *k;
     kv_set_t s;
     kv_set_elem_t e;
 
-    if (c->argc == 3) {
-        kv_spop_count(c);
+    if (!kv_set_pick_one(c, 0, kv_spop_count, &k, &s, &e)) {
         return;
     }
-    if (c->argc > 3) {
-        kv_reply_error(c, "syntax error");
-        return;
-    }
-    if (kv_set_lookup(c, &c->argv[1], 0, &k) != KV_OK) {
-        return;
-    }
-    if (k == NULL) {
-        kv_reply_null(c);
-        return;
-    }
-    kv_set_load(&s, k);
-    kv_set_random(&s, &e);
-    kv_set_reply_elem(c, &e);
     kv_set_remove_elem(&s, &e);
     kv_set_store(k, &s);
     if (kv_set_size(&s) == 0) {
@@ -850,24 +866,7 @@ void kv_cmd_srandmember(kv_client_t *c)
     kv_set_t s;
     kv_set_elem_t e;
 
-    if (c->argc == 3) {
-        kv_srandmember_count(c);
-        return;
-    }
-    if (c->argc > 3) {
-        kv_reply_error(c, "syntax error");
-        return;
-    }
-    if (kv_set_lookup(c, &c->argv[1], 1, &k) != KV_OK) {
-        return;
-    }
-    if (k == NULL) {
-        kv_reply_null(c);
-        return;
-    }
-    kv_set_load(&s, k);
-    kv_set_random(&s, &e);
-    kv_set_reply_elem(c, &e);
+    (void) kv_set_pick_one(c, 1, kv_srandmember_count, &k, &s, &e);
 }
 
 /* ---- SSCAN -------------------------------------------------------------- */
