@@ -187,6 +187,15 @@ static void kv_client_free(kv_client_t *c)
             *pp = c->next_write;
         }
     }
+    if (c->flags & KV_CLIENT_HELD) {
+        kv_client_t **pp = &kv_worker.held_head;
+        while (*pp != NULL && *pp != c) {
+            pp = &(*pp)->next_held;
+        }
+        if (*pp == c) {
+            *pp = c->next_held;
+        }
+    }
     kv_worker.nclients--;
     atomic_fetch_sub(&kv_worker.shm->hdr->slots[kv_worker.slot].nclients, 1);
     kv_block_client_gone(c);
@@ -308,6 +317,8 @@ static void kv_client_read(kv_client_t *c, ssize_t n, const char *data)
         kv_client_close(c);
         return;
     }
+    kv_worker.stat_reads++;
+    kv_worker.stat_net_input_bytes += (unsigned long long) n;
     if (c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING)) {
         return; /* input after QUIT or a protocol error is ignored */
     }
@@ -342,6 +353,8 @@ static void kv_client_sent(kv_client_t *c, ssize_t n)
         kv_client_close(c);
         return;
     }
+    kv_worker.stat_writes++;
+    kv_worker.stat_net_output_bytes += (unsigned long long) n;
     c->sbuf.pos += (size_t) n;
     c->inflight = 0;
     if (kv_buf_pending(&c->sbuf) == 0) {
@@ -431,14 +444,63 @@ static void kv_client_handler(kv_io_t *io, kv_op_t op, ssize_t res,
     }
 }
 
+/*
+ * Holding output. In a pipelined batch whose keys live on several
+ * workers, the replies made here are ready at once and the others a ring
+ * round trip later. Sending what is ready at once costs a send (and the
+ * client a receive and a wakeup) per part: with two workers, half again
+ * as many sends as batches, and sends are most of a worker's time. So a
+ * client whose next reply is outstanding at another worker keeps its
+ * ready output (the replies before that one, in order) until the reply
+ * arrives, within limits:
+ *  - at most KV_CLIENT_HOLD_MS, busy or asleep: the loop sleeps no longer
+ *    than that while output is held (worker.c), and output held that long
+ *    goes, so a stalled peer costs at most the partial send the client
+ *    would have had anyway, a millisecond late;
+ *  - not once KV_CLIENT_HOLD_MAX bytes are ready, not for a blocked client
+ *    (its wait has no bound), one that is closing, or while stopping.
+ * Only the start of a batch's output waits: its last reply comes no later
+ * than before. A held client is on kv_worker.held_head (next_held); each
+ * flush puts the held clients back on the write queue and looks again.
+ */
+#define KV_CLIENT_HOLD_US (KV_CLIENT_HOLD_MS * 1000)
+#define KV_CLIENT_HOLD_MAX (16 * 1024)
+
+/* Should c's ready output wait? Then c goes on the held list. */
+static int kv_client_hold(kv_client_t *c)
+{
+    if (c->pend_head == NULL || c->blocked != NULL ||
+        (c->flags & (KV_CLIENT_CLOSE_AFTER_REPLY | KV_CLIENT_CLOSING)) ||
+        kv_buf_pending(&c->obuf) >= KV_CLIENT_HOLD_MAX) {
+        return 0;
+    }
+    if (c->held_us == 0) {
+        c->held_us = kv_worker.turn_us;
+    }
+    if (kv_worker.turn_us - c->held_us >= KV_CLIENT_HOLD_US) {
+        return 0;
+    }
+    c->flags |= KV_CLIENT_HELD;
+    c->next_held = kv_worker.held_head;
+    kv_worker.held_head = c;
+    return 1;
+}
+
 void kv_clients_flush(void)
 {
-    kv_client_t *c = kv_worker.write_head;
+    kv_client_t *c = kv_worker.held_head, *next;
 
+    kv_worker.held_head = NULL;
+    for (; c != NULL; c = next) {
+        next = c->next_held;
+        c->next_held = NULL;
+        c->flags &= ~KV_CLIENT_HELD;
+        kv_client_queue_write(c);
+    }
+    c = kv_worker.write_head;
     kv_worker.write_head = NULL;
-    while (c != NULL) {
-        kv_client_t *next = c->next_write;
-
+    for (; c != NULL; c = next) {
+        next = c->next_write;
         c->flags &= ~KV_CLIENT_QUEUED;
         c->next_write = NULL;
         if (c->flags & KV_CLIENT_RESUME) {
@@ -450,10 +512,15 @@ void kv_clients_flush(void)
         }
         if (!(c->flags & (KV_CLIENT_SENDING | KV_CLIENT_CLOSING)) &&
             kv_buf_pending(&c->sbuf) == 0 && kv_buf_pending(&c->obuf) > 0) {
+            kv_buf_t b;
+
+            if (!kv_worker.stopping && kv_client_hold(c)) {
+                continue;
+            }
+            c->held_us = 0;
             /* The replies become the send buffer; obuf takes the empty
              * one (and its memory). */
-            kv_buf_t b = c->sbuf;
-
+            b = c->sbuf;
             c->sbuf = c->obuf;
             c->obuf = b;
             c->obuf.pos = c->obuf.len = 0;
@@ -469,7 +536,6 @@ void kv_clients_flush(void)
                 kv_client_close(c);
             }
         }
-        c = next;
     }
 }
 

@@ -4,7 +4,10 @@
  * Input:  recv completions append to qbuf; every complete command in it is
  *         parsed (resp.c) and run at once, in order.
  * Output: replies are appended to obuf; once per loop turn the worker
- *         sends each client's pending output with one send.
+ *         sends each client's pending output with one send. A client
+ *         whose next reply is still being made by another worker keeps
+ *         the replies that are ready until it comes (see "Holding output"
+ *         in client.c): one send for a pipelined batch, not one per part.
  *
  * A client whose pending output passes KV_CLIENT_OBUF_PAUSE stops running
  * commands and stops reading until the output drains: a client that
@@ -34,6 +37,11 @@
 #define KV_CLIENT_NOREPLY 0x80 /* its reply was already sent */
 #define KV_CLIENT_INPUT 0x100  /* kv_client_process_input() is running */
 #define KV_CLIENT_RESUME 0x200 /* resume it from the loop (see resume) */
+#define KV_CLIENT_HELD 0x400   /* on the worker's list of held output */
+
+/* Ready output waits at most this long for the replies of other workers
+ * that come after it in the same pipeline (client.c, "Holding output"). */
+#define KV_CLIENT_HOLD_MS 1
 
 /* A client with this many replies outstanding at other shards stops
  * reading until some arrive (pipelines deeper than this still work). */
@@ -75,6 +83,8 @@ struct kv_client_s {
     unsigned npending;
     kv_client_t *prev, *next; /* the worker's list of clients */
     kv_client_t *next_write;  /* the worker's write queue */
+    kv_client_t *next_held;   /* the worker's list of held output */
+    int64_t held_us;          /* when its output was first held, or 0 */
     char addr[64];
     char laddr[64];
     const char *lastcmd; /* full name of the last command, CLIENT LIST */
@@ -91,7 +101,9 @@ void kv_client_unblocked(kv_client_t *c);
 /* Output was added outside of input processing (a reply arrived from
  * another shard): queue the write, resume a paused client, or close. */
 void kv_client_output_changed(kv_client_t *c);
-/* Send the pending output of every queued client (once per loop turn). */
+/* Send the pending output of every queued client (once per loop turn),
+ * except output held for replies from other workers (kv_worker.held_head,
+ * looked at again by the next call). */
 void kv_clients_flush(void);
 /* Graceful stop: stop reading, close each client once its output is out. */
 void kv_clients_stop(void);

@@ -154,14 +154,21 @@ static void kv_info_stats(kv_info_t *info)
                 "# Stats\r\n"
                 "total_connections_received:%llu\r\n"
                 "total_commands_processed:%llu\r\n"
+                "total_net_input_bytes:%llu\r\n"
+                "total_net_output_bytes:%llu\r\n"
                 "rejected_connections:%llu\r\n"
                 "expired_keys:%llu\r\n"
                 "evicted_keys:0\r\n"
                 "keyspace_hits:%llu\r\n"
-                "keyspace_misses:%llu\r\n",
+                "keyspace_misses:%llu\r\n"
+                "total_reads_processed:%llu\r\n"
+                "total_writes_processed:%llu\r\n",
                 kv_worker.total_connections, kv_worker.total_commands,
-                kv_worker.rejected_connections, kv_stat_expired_keys, kv_stat_keyspace_hits,
-                kv_stat_keyspace_misses);
+                kv_worker.stat_net_input_bytes,
+                kv_worker.stat_net_output_bytes,
+                kv_worker.rejected_connections, kv_stat_expired_keys,
+                kv_stat_keyspace_hits, kv_stat_keyspace_misses,
+                kv_worker.stat_reads, kv_worker.stat_writes);
 }
 
 static void kv_info_keyspace(kv_info_t *info)

@@ -481,6 +481,7 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
         int64_t now_us = kv_mono_us(), now = now_us / 1000, next_block;
         int timeout, work;
 
+        kv_worker.turn_us = now_us;
         kv_db_clock_turn();
         if (now >= kv_worker.next_cron_ms) {
             kv_worker_cron(now);
@@ -516,6 +517,11 @@ void kv_worker_main(int slot, int nslots, const kv_conf_t *conf, kv_shm_t *shm,
             kv_worker.write_head != NULL || kv_worker_spin(now_us) ||
             !kv_shard_prepare_sleep()) {
             timeout = 0;
+        } else if (kv_worker.held_head != NULL &&
+                   timeout > KV_CLIENT_HOLD_MS) {
+            /* Output held for replies from other workers waits for them
+             * at most that long, asleep or not (see client.c). */
+            timeout = KV_CLIENT_HOLD_MS;
         }
         if (kv_loop_run_once(&kv_worker.loop, timeout) != KV_OK) {
             kv_log(KV_LOG_EMERG, 0, "event loop failed");

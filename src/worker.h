@@ -25,6 +25,8 @@ typedef struct {
     /* clients */
     kv_client_t *clients;
     kv_client_t *write_head;
+    kv_client_t *held_head; /* output held back (client.c) */
+    int64_t turn_us;        /* the clock at the top of this loop turn */
     unsigned nclients;
     uint64_t next_client_id;
     /* lifecycle */
@@ -48,6 +50,8 @@ typedef struct {
     unsigned long long total_connections;
     unsigned long long total_commands;
     unsigned long long rejected_connections;
+    unsigned long long stat_reads, stat_writes; /* completed with data */
+    unsigned long long stat_net_input_bytes, stat_net_output_bytes;
 } kv_worker_t;
 
 extern kv_worker_t kv_worker;
