@@ -30,23 +30,8 @@ my $XLOST = "-ERR a worker taking part in this command exited; the command "
           . "was not completed\r\n";
 my ($GDB) = grep { -x } map { "$_/gdb" } split /:/, $ENV{PATH} // '';
 
-# The first key "$prefix$i" on $shard of $n.
-sub key_on ($shard, $prefix, $n = 4) {
-    for my $i (1 .. 1000) {
-        return "$prefix$i" if key_shard("$prefix$i", $n) == $shard;
-    }
-    die "no key on shard $shard\n";
-}
-
-# A connection served by worker $slot, or undef.
-sub conn_on ($k, $slot, $tries = 100) {
-    for (1 .. $tries) {
-        my $c = $k->try_conn(3) or next;
-        my $s = $k->slot_of($c, 1);
-        return $c if defined $s && $s == $slot;
-    }
-    return undef;
-}
+# Keys of a 4-worker server.
+sub key_on ($shard, $prefix, $n = 4) { Kevyd::key_on($shard, $prefix, $n) }
 
 sub reply ($c, $timeout = 3) { $c->read_reply($timeout) }
 
@@ -154,7 +139,7 @@ SKIP: {
     # ------------------------------------------- one forwarded request lost
     {
         my $k = server();
-        my $c = conn_on($k, 0);
+        my $c = $k->conn_on(0, 3);
         my ($a1, $a2, $a3) = map { key_on(1, "a$_:") } 1 .. 3;
         my $b = key_on(0, 'b:');
         $c->cmd('SET', $a1, 'old');
@@ -178,7 +163,7 @@ SKIP: {
     # -------------------------------------------- one part of an MGET lost
     {
         my $k = server();
-        my $c = conn_on($k, 0);
+        my $c = $k->conn_on(0, 3);
         my @keys = map { key_on($_, "m$_:") } 0 .. 3;
         $c->cmd('MSET', map { ($_, "v$_") } @keys);
         my $h = stop_in($k->worker_pids->{2}, 'kv_cmd_mget');
@@ -202,7 +187,7 @@ SKIP: {
                   [ 'kv_cmd_int_pause', 'taking the pause' ]) {
         my ($func, $what) = @$case;
         my $k = server();
-        my $c = conn_on($k, 0);
+        my $c = $k->conn_on(0, 3);
         my ($src, $dst) = (key_on(1, 'src:'), key_on(2, 'dst:'));
         $c->cmd('SET', $src, 'v');
         # Shards are paused in order: 1 first, then 2.
@@ -227,7 +212,7 @@ SKIP: {
     # the slot meanwhile must answer (with the error, or after the
     # respawn), and leave nothing paused or locked.
     my $k = server();
-    my $c = conn_on($k, 0);
+    my $c = $k->conn_on(0, 3);
     my ($src, $dst) = (key_on(1, 'src:'), key_on(2, 'dst:'));
     $c->cmd('SET', $src, 'v');
     for my $i (1, 2) {

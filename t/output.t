@@ -10,30 +10,11 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use Time::HiRes qw(sleep time);
-use Kevyd qw(binary safety_alarm key_shard);
+use Kevyd qw(binary safety_alarm key_on);
 use Diff qw(vis);
 
 plan skip_all => 'objs/kevyd not built' unless -x binary();
 safety_alarm(120);
-
-# The first key "$prefix$i" on $shard of 2.
-sub key_on ($shard, $prefix) {
-    for my $i (1 .. 1000) {
-        return "$prefix$i" if key_shard("$prefix$i", 2) == $shard;
-    }
-    die "no key on shard $shard\n";
-}
-
-# A connection served by worker $slot.
-sub conn_on ($k, $slot) {
-    for (1 .. 200) {
-        my $c = $k->conn(20);
-        my $s = $k->slot_of($c);
-        return $c if defined $s && $s == $slot;
-        $c->close;
-    }
-    die "no connection served by worker $slot\n";
-}
 
 # The INFO stats counters, summed over the workers, and the raw reply.
 sub stats ($c) {
@@ -43,7 +24,7 @@ sub stats ($c) {
 }
 
 my $k = Kevyd->new(conf => { 'worker-processes' => 2 })->start;
-my $c = conn_on($k, 0);
+my $c = $k->conn_on(0);
 my $w = $k->worker_pids;
 
 # ---------------------------------------------------- INFO stats counters

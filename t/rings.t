@@ -10,7 +10,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
-use Kevyd qw(binary safety_alarm wait_for key_shard);
+use Kevyd qw(binary safety_alarm wait_for key_shard key_on);
 use Diff qw(vis);
 
 plan skip_all => 'objs/kevyd not built' unless -x binary();
@@ -25,24 +25,6 @@ sub value ($len, $seed) {
     my $block = pack 'C*', map { ($_ * 7 + $seed * 31) & 0xff } 0 .. 4095;
     $block .= "<$seed>";
     return substr($block x (int($len / length $block) + 1), 0, $len);
-}
-
-# The first key "$prefix$i" on $shard.
-sub key_on ($shard, $prefix, $n = 2) {
-    for my $i (1 .. 1000) {
-        return "$prefix$i" if key_shard("$prefix$i", $n) == $shard;
-    }
-    die "no key on shard $shard\n";
-}
-
-# A connection served by worker $slot.
-sub conn_on ($k, $slot) {
-    for (1 .. 200) {
-        my $c = $k->conn(20);
-        my $s = $k->slot_of($c);
-        return $c if defined $s && $s == $slot;
-    }
-    die "no connection served by worker $slot\n";
 }
 
 # Where two byte strings first differ, for diagnostics.
@@ -85,7 +67,7 @@ sub in_child ($code) {
 my $k = Kevyd->new(conf => { 'worker-processes' => 2, loglevel => 'verbose',
                              'shard-ring-size' => '64kb', hz => 500,
                              'shutdown-timeout' => 2 })->start;
-my @c = (conn_on($k, 0), conn_on($k, 1));
+my @c = ($k->conn_on(0, 20), $k->conn_on(1, 20));
 
 # ------------------------------------------------- big values, one by one
 
@@ -226,7 +208,7 @@ for my $mb (1, 5, 20) {
             bulk('b')),
        'unknown command, arity and subcommand errors answer in their turn')
         or diag($c[0]->{error});
-    my $p = conn_on($k, 0);
+    my $p = $k->conn_on(0, 20);
     $r = $p->pipeline(Kevyd::Conn::encode('SET', $key, 'c')
                       . Kevyd::Conn::encode('GET', $key) . "*1\r\n\$-1\r\n",
                       3);
@@ -258,7 +240,7 @@ is($k->stop, 0, 'stop: exit 0')
     my $k1 = Kevyd->new(conf => { 'worker-processes' => 2, hz => 1,
                                   'shard-ring-size' => '64kb',
                                   'shutdown-timeout' => 2 })->start;
-    my $c = conn_on($k1, 0);
+    my $c = $k1->conn_on(0, 20);
     my $key = key_on(1, 'tick:');
     my ($total, $worst, $why, $rounds) = (0, 0, '', 0);
     for my $round (1 .. 10) {

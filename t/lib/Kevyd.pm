@@ -30,7 +30,7 @@ use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(binary run_kevyd free_port have_redis start_redis
                     safety_alarm wait_for write_file read_file
-                    key_slot key_shard);
+                    key_slot key_shard key_on);
 
 our $REPO = abs_path(dirname(__FILE__) . '/../..');
 
@@ -118,6 +118,15 @@ sub key_slot ($key) {
 
 sub key_shard ($key, $nshards) {
     return int(key_slot($key) * $nshards / 16384);
+}
+
+# The first key "$prefix$i" (i = 1, 2 ...) that shard $shard of $nshards
+# owns.
+sub key_on ($shard, $prefix, $nshards = 2) {
+    for my $i (1 .. 10000) {
+        return "$prefix$i" if key_shard("$prefix$i", $nshards) == $shard;
+    }
+    die "no key on shard $shard of $nshards\n";
 }
 
 sub _status ($st) {
@@ -514,6 +523,19 @@ sub DESTROY ($self) { $self->cleanup }
 sub conn ($self, $timeout = 5) {
     return Kevyd::Conn->new('127.0.0.1', $self->port, $timeout)
         // die "connect to 127.0.0.1:" . $self->port . ": $@\n";
+}
+
+# A new connection served by worker $slot (the kernel spreads connections
+# over the workers: open them until one lands there); dies after 200.
+# $timeout as for conn().
+sub conn_on ($self, $slot, $timeout = 5) {
+    for (1 .. 200) {
+        my $c = $self->try_conn($timeout) // next;
+        my $s = $self->slot_of($c);
+        return $c if defined $s && $s == $slot;
+        $c->close;
+    }
+    die "no connection served by worker $slot\n";
 }
 
 # A new Kevyd::Conn, or undef when the connect fails.
