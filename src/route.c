@@ -1338,6 +1338,12 @@ static void kv_fold_info(kv_pending_t *p)
 
 /* ---- synchronous calls, for xshard.c ---------------------------------- */
 
+void kv_route_wait(void)
+{
+    kv_shard_wait(KV_XSHARD_WAIT_MS);
+    kv_db_clock_turn();
+}
+
 int kv_route_current_origin(void)
 {
     return kv_route.cur_from;
@@ -1408,8 +1414,7 @@ int kv_route_sync(int target, int db, int argc, kv_str_t *argv, kv_buf_t *out,
             kv_route_nested--;
             return KV_ERROR;
         }
-        kv_shard_wait(KV_XSHARD_WAIT_MS);
-        kv_db_clock_turn();
+        kv_route_wait();
     }
     kv_route_nested--;
     (void) kv_buf_append(out, p->reply.data, p->reply.len);

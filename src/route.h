@@ -81,6 +81,10 @@ int kv_route_sync(int target, int db, int argc, kv_str_t *argv, kv_buf_t *out,
                   uint64_t mask);
 /* The worker whose request is running now (in a forwarded command). */
 int kv_route_current_origin(void);
+/* The nested wait of a synchronous cross-shard step: sleep until another
+ * worker rings (at most KV_XSHARD_WAIT_MS), then mark the expiry clock
+ * stale, since the wait may have been long. */
+void kv_route_wait(void);
 /* Send the reply of the running forwarded command now (for "@pause"). */
 void kv_route_reply_now(kv_client_t *c);
 /* A reply produced outside c->obuf, in order with c's other replies:

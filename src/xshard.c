@@ -89,8 +89,7 @@ void kv_cmd_int_pause(kv_client_t *c)
             break; /* that transaction is over */
         }
         if (n == 0) {
-            kv_shard_wait(KV_XSHARD_WAIT_MS);
-            kv_db_clock_turn();
+            kv_route_wait();
         }
     }
     kv_route_nested--;
@@ -246,8 +245,7 @@ static int kv_xs_begin(kv_xs_txn_t *t, uint64_t want)
             atomic_fetch_or(&kv_worker.shm->hdr->xlock_waiters,
                             1ULL << kv_worker.slot);
             if (atomic_load(lock) != 0) {
-                kv_shard_wait(KV_XSHARD_WAIT_MS);
-                kv_db_clock_turn();
+                kv_route_wait();
             }
         }
     }
