@@ -533,6 +533,19 @@ fmt_int() {
     if [ -z "$1" ]; then echo n/a; else awk -v v="$1" 'BEGIN { printf "%.0f\n", v }'; fi
 }
 
+# Run $rep of workload $w against one side (kevyd: server A, redis: B),
+# unless its probe found the command unknown (skip = 1).
+run_side() {  # side skip port pid ensure_fn name
+    step=$((step + 1))
+    if [ "$2" = 1 ]; then
+        echo "n/a unknown command" > "$RES/$w.$1.$rep"
+    else
+        bench_run "$3" "$4" "$wtest" "$wpipe" "$n" "$RES/$w.$1.$rep"
+        "$5" "$wname run $rep"
+    fi
+    note "[$step/$total] $wname $6 run $rep: $(cat "$RES/$w.$1.$rep")"
+}
+
 ensure_kevyd() {
     if [ "$(timeout --foreground 5 "$REDIS_CLI" -h 127.0.0.1 -p "$K_PORT" PING 2>/dev/null)" != PONG ]; then
         KEVYD_FAILED=1
@@ -621,22 +634,8 @@ for ((w = 0; w < NW; w++)); do
         done
     fi
     for ((rep = 1; rep <= REPEATS; rep++)); do
-        step=$((step + 1))
-        if [ "$skip_kevyd" = 1 ]; then
-            echo "n/a unknown command" > "$RES/$w.kevyd.$rep"
-        else
-            bench_run "$K_PORT" "$K_PID" "$wtest" "$wpipe" "$n" "$RES/$w.kevyd.$rep"
-            ensure_kevyd "$wname run $rep"
-        fi
-        note "[$step/$total] $wname $A_NAME run $rep: $(cat "$RES/$w.kevyd.$rep")"
-        step=$((step + 1))
-        if [ "$skip_redis" = 1 ]; then
-            echo "n/a unknown command" > "$RES/$w.redis.$rep"
-        else
-            bench_run "$R_PORT" "$R_PID" "$wtest" "$wpipe" "$n" "$RES/$w.redis.$rep"
-            ensure_redis "$wname run $rep"
-        fi
-        note "[$step/$total] $wname $B_NAME run $rep: $(cat "$RES/$w.redis.$rep")"
+        run_side kevyd "$skip_kevyd" "$K_PORT" "$K_PID" ensure_kevyd "$A_NAME"
+        run_side redis "$skip_redis" "$R_PORT" "$R_PID" ensure_redis "$B_NAME"
     done
 done
 

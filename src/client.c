@@ -167,6 +167,18 @@ void kv_client_close(kv_client_t *c)
     kv_io_close(&kv_worker.loop, &c->io);
 }
 
+/* Take c off one of the worker's singly linked lists of clients (the
+ * write queue, the held list): its links are at offset link. */
+static void kv_client_unlink(kv_client_t **pp, kv_client_t *c, size_t link)
+{
+    while (*pp != NULL && *pp != c) {
+        pp = (kv_client_t **) ((char *) *pp + link);
+    }
+    if (*pp == c) {
+        *pp = *(kv_client_t **) ((char *) c + link);
+    }
+}
+
 /* After KV_OP_CLOSE: the backend is done with c; free it. */
 static void kv_client_free(kv_client_t *c)
 {
@@ -179,22 +191,12 @@ static void kv_client_free(kv_client_t *c)
         c->next->prev = c->prev;
     }
     if (c->flags & KV_CLIENT_QUEUED) {
-        kv_client_t **pp = &kv_worker.write_head;
-        while (*pp != NULL && *pp != c) {
-            pp = &(*pp)->next_write;
-        }
-        if (*pp == c) {
-            *pp = c->next_write;
-        }
+        kv_client_unlink(&kv_worker.write_head, c,
+                         offsetof(kv_client_t, next_write));
     }
     if (c->flags & KV_CLIENT_HELD) {
-        kv_client_t **pp = &kv_worker.held_head;
-        while (*pp != NULL && *pp != c) {
-            pp = &(*pp)->next_held;
-        }
-        if (*pp == c) {
-            *pp = c->next_held;
-        }
+        kv_client_unlink(&kv_worker.held_head, c,
+                         offsetof(kv_client_t, next_held));
     }
     kv_worker.nclients--;
     atomic_fetch_sub(&kv_worker.shm->hdr->slots[kv_worker.slot].nclients, 1);

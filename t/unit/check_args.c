@@ -6,6 +6,7 @@
 #include "args.h"
 
 #include <check.h>
+#include "ck_run.h"
 
 /* snprintf that fails the test rather than truncate. */
 #define xsnprintf(buf, len, ...)                                               \
@@ -290,11 +291,5 @@ static Suite *args_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(args_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(args_suite()) == 0 ? 0 : 1;
 }

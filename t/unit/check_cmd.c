@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <ctype.h>
+#include "ck_run.h"
 
 /* The command after cmd in a walk of top and its subcommands. */
 static const kv_cmd_t *next_cmd(const kv_cmd_t *top, const kv_cmd_t *cmd)
@@ -454,11 +455,5 @@ static Suite *cmd_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cmd_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(cmd_suite()) == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "ck_run.h"
 
 /* snprintf that fails the test rather than truncate. */
 #define xsnprintf(buf, len, ...)                                               \
@@ -1752,7 +1753,6 @@ static Suite *conf_suite(void)
 int main(void)
 {
     char tmpl[] = "/tmp/check_conf.XXXXXX";
-    SRunner *sr;
     int failed;
 
     if (mkdtemp(tmpl) == NULL || realpath(tmpl, tmpdir) == NULL) {
@@ -1762,10 +1762,7 @@ int main(void)
     /* Messages go to stderr while no log is open; keep them quiet. */
     kv_log_set_level(KV_LOG_NOTHING);
 
-    sr = srunner_create(conf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = kv_ck_run(conf_suite());
 
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return failed == 0 ? 0 : 1;

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <sched.h>
+#include "ck_run.h"
 
 START_TEST(test_parse_cpu_max)
 {
@@ -131,11 +132,5 @@ static Suite *cpu_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cpu_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(cpu_suite()) == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include "ck_fast.h"
+#include "ck_run.h"
 
 
 static uint16_t ref_crc16(const unsigned char *p, size_t len)
@@ -99,11 +100,5 @@ static Suite *crc16_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(crc16_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(crc16_suite()) == 0 ? 0 : 1;
 }

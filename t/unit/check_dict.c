@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include "ck_fast.h"
+#include "ck_run.h"
 
 typedef struct {
     kv_dict_entry_t e;
@@ -1526,11 +1527,5 @@ static Suite *dict_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dict_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(dict_suite()) == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include "ck_fast.h"
+#include "ck_run.h"
 
 
 static kv_intset_t *is;
@@ -397,11 +398,5 @@ static Suite *intset_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(intset_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(intset_suite()) == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 
 #include <check.h>
 #include "ck_fast.h"
+#include "ck_run.h"
 
 
 static const char *entry(const kv_lp_t *lp, size_t off, size_t *len)
@@ -440,11 +441,5 @@ static Suite *listpack_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(listpack_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(listpack_suite()) == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 
 #include <check.h>
 #include "ck_fast.h"
+#include "ck_run.h"
 
 /* check reports every passing assertion; the loops below assert often. */
 
@@ -348,11 +349,5 @@ static Suite *quicklist_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(quicklist_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(quicklist_suite()) == 0 ? 0 : 1;
 }

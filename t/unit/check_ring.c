@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+#include "ck_run.h"
 
 #define REC_HDR 8
 #define ALIGN8(n) (((n) + 7) & ~(size_t) 7)
@@ -1214,11 +1215,5 @@ static Suite *ring_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ring_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(ring_suite()) == 0 ? 0 : 1;
 }

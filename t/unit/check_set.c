@@ -13,6 +13,7 @@
 #include "worker.h"
 
 #include <check.h>
+#include "ck_run.h"
 
 static size_t mem_before;
 
@@ -379,11 +380,5 @@ static Suite *set_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(set_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(set_suite()) == 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 #include "crc16.h"
 
 #include <check.h>
+#include "ck_run.h"
 
 static kv_str_t argv[32];
 static int argc;
@@ -216,12 +217,8 @@ static Suite *sort_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sort_suite());
-    int failed;
+    int failed = kv_ck_run(sort_suite());
 
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
     kv_sort_args_free(&a);
     return failed == 0 ? 0 : 1;
 }

@@ -20,6 +20,7 @@
 #include "worker.h"
 #include "zset.h"
 #include "ck_fast.h"
+#include "ck_run.h"
 
 
 static void setup(void)
@@ -424,11 +425,5 @@ static Suite *zset_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(zset_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return kv_ck_run(zset_suite()) == 0 ? 0 : 1;
 }
