@@ -149,6 +149,9 @@ void kv_cmd_config_resetstat(kv_client_t *c)
 {
     kv_worker.total_connections = 0;
     kv_worker.total_commands = 0;
+    kv_worker.rejected_connections = 0;
+    kv_worker.stat_reads = kv_worker.stat_writes = 0;
+    kv_worker.stat_net_input_bytes = kv_worker.stat_net_output_bytes = 0;
     kv_stat_expired_keys = 0;
     kv_stat_keyspace_hits = 0;
     kv_stat_keyspace_misses = 0;

@@ -54,6 +54,21 @@ my $w = $k->worker_pids;
        'total_net_output_bytes: the bytes of the INFO reply and +PONG');
 }
 
+{
+    # CONFIG RESETSTAT zeroes them on every worker (as Redis's
+    # resetServerStats()); then come the +OK and the read of INFO.
+    is($c->cmd(qw(CONFIG RESETSTAT)), "+OK\r\n", 'CONFIG RESETSTAT');
+    my ($s) = stats($c);
+    my $info = Kevyd::Conn::encode(qw(INFO stats));
+    is(join(' ', map { "$_=$s->{$_}" } qw(total_reads_processed
+           total_writes_processed total_net_input_bytes
+           total_net_output_bytes rejected_connections)),
+       'total_reads_processed=1 total_writes_processed=1 '
+       . 'total_net_input_bytes=' . length($info)
+       . ' total_net_output_bytes=5 rejected_connections=0',
+       'after CONFIG RESETSTAT: counted from zero');
+}
+
 # ------------------------------- one send for a cross-shard pipeline batch
 
 {
